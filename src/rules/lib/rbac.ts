@@ -1,0 +1,152 @@
+import type { DenyAssignment, Registry, RoleAssignment, Snapshot } from "../../snapshot/types.js";
+import { normId, scopeContains } from "../../snapshot/ids.js";
+import { evaluateCondition, REPOSITORY_NAME_ATTRIBUTE, type Tri } from "./conditions.js";
+import { factReason, factValue } from "./principals.js";
+import { PULL_ACTION, PUSH_ACTION, REPO_CONTENT_READ, REPO_CONTENT_WRITE, permissionsGrant, resolveRole, type ResolvedRole } from "./roles.js";
+
+export type AccessAction = "pull" | "push";
+
+export interface Grant {
+  assignment: RoleAssignment;
+  role: ResolvedRole;
+}
+
+export type AccessVerdict =
+  | { status: "unknown"; reason: string }
+  | { status: "anonymous" }
+  | { status: "granted"; grants: Grant[] }
+  | { status: "denied"; cause: "deny-assignment"; deny: DenyAssignment; grants: Grant[] }
+  | { status: "denied"; cause: "abac-mode"; legacyGrants: Grant[] }
+  | { status: "denied"; cause: "condition"; conditioned: Grant[]; repositories: string[] }
+  | { status: "denied"; cause: "no-role"; elsewhere: Grant[]; groupGrants: Grant[] };
+
+const EVERYONE = "00000000-0000-0000-0000-000000000000";
+
+/** Role assignments inherit down the tree MG -> subscription -> RG -> resource. An MG- or root-scoped assignment
+ *  listed for a subscription is one of its ancestors (az lists inherited assignments), so it covers every resource. */
+export function assignmentCovers(scope: string, resourceId: string): boolean {
+  const s = normId(scope);
+  if (s === "/" || s.startsWith("/providers/microsoft.management/managementgroups/")) return true;
+  return scopeContains(scope, resourceId);
+}
+
+export function isAbacMode(registry: Registry): boolean {
+  return /abac/i.test(registry.roleAssignmentMode ?? "");
+}
+
+function actionsFor(action: AccessAction): { control: string; data: string } {
+  return action === "pull" ? { control: PULL_ACTION, data: REPO_CONTENT_READ } : { control: PUSH_ACTION, data: REPO_CONTENT_WRITE };
+}
+
+/** Does this role grant the action in this registry mode (ignoring conditions)? */
+export function roleGrants(role: ResolvedRole, action: AccessAction, abac: boolean): boolean {
+  const { control, data } = actionsFor(action);
+  const viaData = permissionsGrant(role.permissions, data, "dataAction");
+  // ABAC mode honours only repository data actions; AcrPull/AcrPush/Owner/Contributor/Reader lose data-plane access
+  // (container-registry-rbac-abac-repository-permissions.md).
+  if (abac) return viaData;
+  return viaData || permissionsGrant(role.permissions, control, "action");
+}
+
+export function resolveGrants(snapshot: Snapshot, assignments: RoleAssignment[]): { resolved: Grant[]; unresolved: RoleAssignment[] } {
+  const resolved: Grant[] = [];
+  const unresolved: RoleAssignment[] = [];
+  for (const a of assignments) {
+    const role = resolveRole(snapshot, a.roleDefinitionId, a.roleDefinitionName);
+    if (role) resolved.push({ assignment: a, role });
+    else unresolved.push(a);
+  }
+  return { resolved, unresolved };
+}
+
+export function denyApplies(d: DenyAssignment, principalId: string, resourceId: string, action: AccessAction, abac: boolean): boolean {
+  const covers = d.doNotApplyToChildScopes ? normId(d.scope) === normId(resourceId) : assignmentCovers(d.scope, resourceId);
+  if (!covers) return false;
+  const pid = principalId.toLowerCase();
+  const targeted = d.principals.some((p) => p.id.toLowerCase() === pid || p.id === EVERYONE);
+  if (!targeted || d.excludePrincipals.some((p) => p.id.toLowerCase() === pid)) return false;
+  const { control, data } = actionsFor(action);
+  return permissionsGrant(d.permissions, control, "action") || (abac && permissionsGrant(d.permissions, data, "dataAction")) || permissionsGrant(d.permissions, data, "dataAction");
+}
+
+function conditionFor(grant: Grant, action: AccessAction, repositories: string[]): Tri {
+  const cond = grant.assignment.condition;
+  if (!cond) return true;
+  const { data } = actionsFor(action);
+  if (repositories.length === 0) return evaluateCondition(cond, { action: data, attributes: { [REPOSITORY_NAME_ATTRIBUTE]: undefined } });
+  let all: Tri = true;
+  for (const repo of repositories) {
+    const r = evaluateCondition(cond, { action: data, attributes: { [REPOSITORY_NAME_ATTRIBUTE]: repo } });
+    if (r === false) return false;
+    if (r === "unknown") all = "unknown";
+  }
+  return all;
+}
+
+/** Can `principalId` perform `action` on `registry` (for these repositories)? Pure; decides from the evidence only. */
+export function evaluateAccess(snapshot: Snapshot, principalId: string | undefined, registry: Registry, action: AccessAction, repositories: string[]): AccessVerdict {
+  if (action === "pull" && registry.anonymousPullEnabled) return { status: "anonymous" };
+  if (snapshot.roleAssignments.status !== "ok") return { status: "unknown", reason: `role assignments not available: ${factReason(snapshot.roleAssignments)}` };
+  if (!principalId) return { status: "unknown", reason: "the pulling principal's object id is not in the evidence" };
+  const pid = principalId.toLowerCase();
+  const all = snapshot.roleAssignments.value;
+  const mine = all.filter((a) => a.principalId.toLowerCase() === pid);
+  const abac = isAbacMode(registry);
+  const { resolved, unresolved } = resolveGrants(snapshot, mine);
+  const covering = resolved.filter((g) => assignmentCovers(g.assignment.scope, registry.id));
+  // In legacy mode ABAC conditions on repository roles are not honoured, so only ABAC mode evaluates them.
+  const grants = covering.filter((g) => roleGrants(g.role, action, abac));
+  const unconditional = abac ? grants.filter((g) => !g.assignment.condition) : grants;
+  const conditioned = abac ? grants.filter((g) => !!g.assignment.condition) : [];
+
+  let effective: Grant[] = unconditional;
+  if (effective.length === 0 && conditioned.length > 0) {
+    const results = conditioned.map((g) => ({ g, r: conditionFor(g, action, repositories) }));
+    const allowed = results.filter((x) => x.r === true).map((x) => x.g);
+    if (allowed.length > 0) effective = allowed;
+    else if (results.some((x) => x.r === "unknown")) {
+      return { status: "unknown", reason: repositories.length === 0 ? "a role assignment condition limits repositories, and no repository is known" : "a role assignment condition could not be evaluated" };
+    } else return { status: "denied", cause: "condition", conditioned, repositories };
+  }
+
+  if (effective.length > 0) {
+    if (snapshot.denyAssignments.status === "ok") {
+      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action, abac));
+      if (deny) return { status: "denied", cause: "deny-assignment", deny, grants: effective };
+    }
+    return { status: "granted", grants: effective };
+  }
+
+  const coveringUnresolved = unresolved.filter((a) => assignmentCovers(a.scope, registry.id));
+  if (coveringUnresolved.length > 0) {
+    const names = coveringUnresolved.map((a) => a.roleDefinitionName ?? a.roleDefinitionId).join(", ");
+    return { status: "unknown", reason: `role definition(s) ${names} are not in the evidence (az role definition list --custom-role-only true -o json)` };
+  }
+  if (abac) {
+    const legacyGrants = covering.filter((g) => roleGrants(g.role, action, false));
+    if (legacyGrants.length > 0) return { status: "denied", cause: "abac-mode", legacyGrants };
+  }
+  const elsewhere = resolved.filter((g) => !assignmentCovers(g.assignment.scope, registry.id) && roleGrantsForRegistry(g.role, action) && isRegistryRelevantScope(g.assignment.scope));
+  const groupGrants = resolveGrants(snapshot, all.filter((a) => a.principalType === "Group" && assignmentCovers(a.scope, registry.id))).resolved.filter((g) => roleGrants(g.role, action, abac));
+  return { status: "denied", cause: "no-role", elsewhere, groupGrants };
+}
+
+/** A role that grants the action on registries in either mode (AcrPull, Repository Reader, Owner...). */
+export function roleGrantsForRegistry(role: ResolvedRole, action: AccessAction): boolean {
+  return roleGrants(role, action, false) || roleGrants(role, action, true);
+}
+
+/** Scope mismatch only counts scopes that could hold a registry: another registry, a resource group, a subscription.
+ *  An Owner role on a Key Vault is not an attempt to grant registry access. */
+function isRegistryRelevantScope(scope: string): boolean {
+  const s = normId(scope);
+  if (!s.includes("/providers/")) return true;
+  return s.includes("/providers/microsoft.containerregistry/registries/");
+}
+
+/** Who else holds the action on the registry (used for RBAC_WRONG_PRINCIPAL and RBAC_ORPHANED_ASSIGNMENT). */
+export function holdersOn(snapshot: Snapshot, registry: Registry, action: AccessAction): Grant[] {
+  const all = factValue(snapshot.roleAssignments) ?? [];
+  const abac = isAbacMode(registry);
+  return resolveGrants(snapshot, all.filter((a) => assignmentCovers(a.scope, registry.id))).resolved.filter((g) => roleGrants(g.role, action, abac) || (action === "pull" && roleGrants(g.role, action, false)));
+}

@@ -1,0 +1,70 @@
+// ARM resource ids are case-insensitive ("Always perform a case-insensitive comparison",
+// https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules); az mixes
+// `resourceGroups` and `resourcegroups`, so every comparison goes through these helpers.
+
+export function normId(id: string | undefined | null): string {
+  if (!id) return "";
+  return id.trim().replace(/\/+$/, "").toLowerCase();
+}
+
+export function sameId(a: string | undefined | null, b: string | undefined | null): boolean {
+  const na = normId(a);
+  return na !== "" && na === normId(b);
+}
+
+/** True when `scope` equals `resource` or is one of its ancestors, by whole path segments (rg1 does not contain rg10). */
+export function scopeContains(scope: string, resource: string): boolean {
+  const s = normId(scope);
+  const r = normId(resource);
+  if (s === "" || r === "") return false;
+  if (s === "/") return true;
+  return r === s || r.startsWith(s + "/");
+}
+
+/** The trailing GUID of a role definition id: `/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/<guid>`. */
+export function roleGuid(roleDefinitionId: string): string {
+  const parts = normId(roleDefinitionId).split("/");
+  return parts[parts.length - 1] ?? "";
+}
+
+export interface ParsedArmId {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  provider?: string;
+  type?: string;
+  name?: string;
+}
+
+/** Parse the parts of an ARM id that rules need, keeping the original casing of names. */
+export function parseArmId(id: string): ParsedArmId {
+  const segs = id.split("/").filter((s) => s !== "");
+  const out: ParsedArmId = {};
+  for (let i = 0; i + 1 < segs.length; i += 2) {
+    const key = segs[i]!.toLowerCase();
+    const val = segs[i + 1]!;
+    if (key === "subscriptions" && out.subscriptionId === undefined) out.subscriptionId = val;
+    else if (key === "resourcegroups" && out.resourceGroup === undefined) out.resourceGroup = val;
+    else if (key === "providers") {
+      out.provider = val;
+      // providers/<ns>/<type>/<name>[/<subtype>/<subname>]
+      const rest = segs.slice(i + 2);
+      if (rest.length >= 2) {
+        out.type = `${val}/${rest[0]}`;
+        out.name = rest[1];
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+/** The scope level of an ARM scope string, for messages and over-breadth checks. */
+export function scopeLevel(scope: string): "root" | "managementGroup" | "subscription" | "resourceGroup" | "resource" {
+  const s = normId(scope);
+  if (s === "/" || s === "") return "root";
+  if (s.startsWith("/providers/microsoft.management/managementgroups/")) return "managementGroup";
+  const segs = s.split("/").filter((x) => x !== "");
+  if (segs[0] === "subscriptions" && segs.length === 2) return "subscription";
+  if (segs[0] === "subscriptions" && segs[2] === "resourcegroups" && segs.length === 4) return "resourceGroup";
+  return "resource";
+}
