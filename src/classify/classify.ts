@@ -160,7 +160,7 @@ function* recordsOf(text: string): Generator<PullRecord> {
   if (!clean.includes("\n") && clean.includes("\r")) clean = clean.replace(/\r/g, "\n");
   let index = 0;
   for (const line of joinBrokenErrorLines(joinYamlQuotedScalars(physicalLines(clean)))) {
-    if (line.trim() === "") continue;
+    if (!mightCarryPullSignal(line)) continue;
     for (const segment of segmentsOf(line)) {
       const record = makeRecord(segment, index);
       if (record.message === "") continue;
@@ -168,6 +168,16 @@ function* recordsOf(text: string): Generator<PullRecord> {
       yield record;
     }
   }
+}
+
+// Every cue, marker and wrapper fragment of this module contains one of these words; lines without any are
+// skipped before the per-line work, which keeps floods of short irrelevant lines fast. Generous on purpose.
+const SIGNAL_WORDS =
+  /image|pull|manifest|reference|platform|format|secret|aadsts|disabled|identity|msi|169\.254|many|429|rate|x509|certificate|tls|ssl|connectivity|host|resolv|nxdomain|getaddrinfo|misbehaving|:53|auth|download|blob|seeker|denied|firewall|timeout|timed out|refused|unreachable|reset|cancel|deadline|connect|eof|unknown|found|exist|scope|token|40[1345]|5\d\d|server|gateway|unavailable|registry|docker|daemon|rpc|fail|error|inspect|8578|back-?off|validating|checking|cluster|status|canonical|address|name:/i;
+
+function mightCarryPullSignal(line: string): boolean {
+  if (line.length < 3) return false;
+  return SIGNAL_WORDS.test(line.length > 8192 ? line.slice(0, 8192) : line) || line.length > 8192;
 }
 
 function* physicalLines(text: string): Generator<string> {
@@ -1270,6 +1280,7 @@ type RecordOutcome =
   | { kind: "unknown-failure"; record: PullRecord; error: string }
   | { kind: "truncated"; record: PullRecord; error: string }
   | { kind: "no-cause"; record: PullRecord }
+  | { kind: "pulling"; record: PullRecord }
   | { kind: "success"; record: PullRecord }
   | { kind: "irrelevant"; record: PullRecord };
 
@@ -1280,9 +1291,9 @@ const PULL_RECORD_MARKERS: readonly string[] = [
 ];
 // Rule 8: lines that only say that something failed.
 const NO_CAUSE_MARKERS: readonly string[] = [
-  "back-off pulling image", "pulling image \"", "errimagepull", "imagepullbackoff", "trying and failing to pull image",
-  "error: registryunavailable",
+  "back-off pulling image", "errimagepull", "imagepullbackoff", "trying and failing to pull image", "error: registryunavailable",
 ];
+const SUCCESS_MARKERS: readonly string[] = ["your cluster can pull images from", "successfully pulled image"];
 // Phrases that name a pull stage but no cause (containerd pull.go / resolver.go wrapping).
 const STAGE_PHRASES: readonly string[] = [
   "failed to pull and unpack image", "failed to resolve reference", "failed to do request", "failed to authorize",
@@ -1339,8 +1350,10 @@ function classifyRecord(record: PullRecord): RecordOutcome {
   if (isPull || PULL_PREFIX.test(record.message)) {
     return isCutBeforeCause(firstError) ? { kind: "truncated", record, error: firstError } : { kind: "unknown-failure", record, error: firstError };
   }
-  if (record.lower.includes("your cluster can pull images from")) return { kind: "success", record };
+  if (hasAny(record.lower, SUCCESS_MARKERS)) return { kind: "success", record };
   if (hasAny(record.lower, NO_CAUSE_MARKERS) || hasAny(record.rawLower, ["imagepullbackoff", "errimagepull"])) return { kind: "no-cause", record };
+  // "Pulling image" says only that a pull started; it is neither a failure nor a cause.
+  if (record.lower.includes("pulling image")) return { kind: "pulling", record };
   return { kind: "irrelevant", record };
 }
 
@@ -1419,8 +1432,8 @@ interface Verdict {
   displaced?: CauseOutcome;
   others: CauseOutcome[];
   fallback?: Exclude<RecordOutcome, CauseOutcome>;
-  sawNoCause: boolean;
-  sawSuccess: boolean;
+  /** Record index of the last successful pull, for rule 10 (a failure followed by success is transient). */
+  lastSuccessIndex: number;
 }
 
 function isRealCause(o: CauseOutcome): boolean {
@@ -1442,8 +1455,7 @@ function chooseVerdict(outcomes: RecordOutcome[], documentCause: DocumentCause |
   const rootCause = strongest(real.filter((o) => !o.isPull && SYMPTOMS_OF_ROOT[o.match.code] !== undefined));
   const verdict: Verdict = {
     others: [],
-    sawNoCause: outcomes.some((o) => o.kind === "no-cause"),
-    sawSuccess: outcomes.some((o) => o.kind === "success"),
+    lastSuccessIndex: outcomes.reduce((last, o) => (o.kind === "success" ? Math.max(last, o.record.index) : last), -1),
   };
 
   if (documentCause && (!pullCause || SYMPTOMS_OF_ROOT.NET_PRIVATE_DNS_MISCONFIGURED?.includes(pullCause.match.code))) {
@@ -1464,7 +1476,7 @@ function chooseVerdict(outcomes: RecordOutcome[], documentCause: DocumentCause |
     verdict.others = real.filter((o) => o !== chosen && o !== verdict.displaced);
     return verdict;
   }
-  const order: RecordOutcome["kind"][] = ["unknown-failure", "truncated", "success", "no-cause"];
+  const order: RecordOutcome["kind"][] = ["unknown-failure", "truncated", "no-cause", "success", "pulling"];
   for (const kind of order) {
     const found = outcomes.find((o) => o.kind === kind);
     if (found && found.kind !== "cause") {
@@ -1581,6 +1593,9 @@ function explanationFor(chosen: CauseOutcome, verdict: Verdict): string {
   } else if (chosen.errorCount > 1 && chosen.errorIndex === 0) {
     parts.push(`The kubelet tried ${chosen.errorCount} credentials; only the first error counts, since the later ones are usually AKS's anonymous retry ending in 401.`);
   }
+  if (verdict.lastSuccessIndex > chosen.record.index) {
+    parts.push("A later line shows a successful pull, so this failure was probably transient.");
+  }
   const repeat = chosen.record.repeat;
   if (repeat && repeat.count >= 10) parts.push(`The event repeated ${repeat.count} times over ${repeat.span}, so the failure is persistent.`);
   else if (repeat && repeat.count > 1) parts.push(`The event repeated ${repeat.count} times over ${repeat.span}.`);
@@ -1606,9 +1621,14 @@ function fromFallback(verdict: Verdict, image: string | undefined, text: string)
   } else if (fallback?.kind === "success") {
     result = {
       causes: unclassified("low"), causeless: false, firstError: "",
-      explanation: "check-acr reports that the cluster can pull from the registry: this output shows no failure.",
+      explanation: "The input reports a successful pull (or check-acr says the cluster can pull): it shows no failure.",
     };
-  } else if (fallback?.kind === "no-cause" || verdict.sawNoCause) {
+  } else if (fallback?.kind === "pulling") {
+    result = {
+      causes: unclassified("low"), causeless: true, firstError: "",
+      explanation: "This only shows that the kubelet started pulling the image; the outcome (the 'Failed to pull image' event, or the kubelet/containerd log) is missing.",
+    };
+  } else if (fallback?.kind === "no-cause") {
     result = {
       causes: unclassified("low"), causeless: true, firstError: "",
       explanation: "These lines only say that an image pull failed (ErrImagePull / ImagePullBackOff / Back-off), not why; the earlier 'Failed to pull image' event or the kubelet/containerd log names the cause.",
