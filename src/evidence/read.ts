@@ -65,6 +65,7 @@ const FACT_HELP: Record<FactKey, [thing: string, command: string]> = {
   pullSecrets: ["secrets", "kubectl get secrets -n NAMESPACE -o json"],
   serviceAccounts: ["service accounts", "kubectl get serviceaccounts -n NAMESPACE -o json"],
   podDescriptions: ["pod descriptions", "kubectl describe pod -n NAMESPACE POD > describe-pod.txt"],
+  probeResults: ["node-side probe results", "pulldoctor probe --image IMAGE --output probe.json"],
 };
 
 function oneLine(s: string): string {
@@ -297,6 +298,7 @@ export class SnapshotBuilder {
       pullSecrets: fact("pullSecrets"),
       serviceAccounts: fact("serviceAccounts"),
       podDescriptions: fact("podDescriptions"),
+      probeResults: fact("probeResults"),
     };
   }
 }

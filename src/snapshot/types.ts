@@ -427,6 +427,36 @@ export interface PodDescription {
   source: Source;
 }
 
+// ───────────────────────────── node-side probe ─────────────────────────────
+
+/** One step of a node-side probe (`pulldoctor probe`): what was tried against which target, and how it ended. */
+export interface ProbeStep {
+  step: "identity" | "dns" | "tcp" | "tls" | "ping" | "token" | "exchange" | "manifest" | "platform" | "blob";
+  /** host, host:port or URL without credentials */
+  target: string;
+  status: "ok" | "fail" | "skipped";
+  durationMs?: number;
+  /** one line for a person, e.g. "resolved to 10.1.2.5 through privatelink.azurecr.io" */
+  detail?: string;
+  error?: { kind: string; message: string; httpStatus?: number; code?: string };
+  /** small structured facts of the step (addresses, media type, platforms, token actions...) */
+  data?: Record<string, string | number | boolean | string[]>;
+}
+
+/** The result of probing one registry (and optionally one image) from one place (node, pod, laptop). */
+export interface ProbeResult {
+  probeVersion: 1;
+  ranAt: string;
+  /** where it ran */
+  node?: { name?: string; os?: string; arch?: string; osVersion?: string };
+  registry: string;
+  image?: string;
+  /** which credential was used, never the credential itself */
+  identity?: { kind: "managedIdentity" | "servicePrincipal" | "pullSecret" | "anonymous"; clientId?: string; username?: string };
+  steps: ProbeStep[];
+  source: Source;
+}
+
 // ───────────────────────────── the snapshot ─────────────────────────────
 
 export interface EvidenceFileReport {
@@ -481,6 +511,7 @@ export interface Snapshot {
   pullSecrets: Fact<PullSecret[]>;
   serviceAccounts: Fact<ServiceAccount[]>;
   podDescriptions: Fact<PodDescription[]>;
+  probeResults: Fact<ProbeResult[]>;
 }
 
 export type FactKey = {
@@ -492,5 +523,5 @@ export const FACT_KEYS: readonly FactKey[] = [
   "applications", "directoryLookups", "userAssignedIdentities", "vmssIdentities", "privateEndpoints",
   "privateDnsZones", "privateDnsVnetLinks", "privateDnsARecordSets", "virtualNetworks", "networkSecurityGroups",
   "routeTables", "publicIps", "natGateways", "events", "pods", "nodes", "pullSecrets", "serviceAccounts",
-  "podDescriptions",
+  "podDescriptions", "probeResults",
 ];
