@@ -323,6 +323,14 @@ function visitItem(ctx: Ctx, v: Json, path: string, hint?: { kubeKind?: string; 
 
 const ARG_KEYS = ["count", "total_records", "totalRecords", "skip_token", "$skipToken", "skipToken", "resultTruncated", "facets"];
 const LIST_WRAPPER_KEYS = new Set(["value", "@odata.context", "@odata.nextlink", "nextlink", "@odata.count", "@odata.deltalink", "count"]);
+// Keys that make an object a resource rather than a list envelope; any other envelope key (a future `skipToken`,
+// `totalRecords`, an annotation) must not stop a `{"value":[...]}` list from being read.
+const RESOURCE_KEYS = new Set(["id", "type", "properties", "kind", "apiversion", "metadata", "name"]);
+function isListEnvelope(o: Record<string, unknown>, value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  const keys = Object.keys(o).map((k) => k.toLowerCase());
+  return keys.every((k) => LIST_WRAPPER_KEYS.has(k) || k.startsWith("@")) || !keys.some((k) => RESOURCE_KEYS.has(k));
+}
 
 /** Resource Graph `table` format: `{columns:[{name}], rows:[[...]]}` -> objects. */
 function tableRows(data: JsonObject): JsonObject[] | undefined {
@@ -377,7 +385,7 @@ function visit(ctx: Ctx, v: Json, path: string, depth: number): void {
 
   // ARM / Graph list: `{"value":[...]}` (+ OData annotations / nextLink)
   const value = getKey(v, "value");
-  if (Array.isArray(value) && Object.keys(v).every((k) => LIST_WRAPPER_KEYS.has(k.toLowerCase()))) {
+  if (Array.isArray(value) && isListEnvelope(v, value)) {
     const set = odataEntitySet(v);
     const setLower = (set ?? "").toLowerCase();
     const valuePath = childPath(path, "value");
@@ -420,7 +428,7 @@ function visit(ctx: Ctx, v: Json, path: string, depth: number): void {
 
 function isContainer(o: JsonObject): boolean {
   const value = getKey(o, "value");
-  if (Array.isArray(value) && Object.keys(o).every((k) => LIST_WRAPPER_KEYS.has(k.toLowerCase()))) return true;
+  if (Array.isArray(value) && isListEnvelope(o, value)) return true;
   const kind = asStr(getKey(o, "kind"));
   return !!kind && kind.endsWith("List") && Array.isArray(getKey(o, "items"));
 }
