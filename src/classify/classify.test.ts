@@ -250,6 +250,11 @@ const CASES: Case[] = [
     message: "Error response from daemon: login attempt to https://tailspin.azurecr.io/v2/ failed with status: 403 Forbidden",
     code: "NET_PUBLIC_ACCESS_DISABLED", alternatives: ["NET_FIREWALL_DENIES_CLUSTER"],
   },
+  {
+    name: "row 20: check-health refresh token error",
+    message: "Fetch refresh token for registry 'wingtipacr.azurecr.io' : FAILED\nAn error occurred: CONNECTIVITY_REFRESH_TOKEN_ERROR\nAccess to registry 'wingtipacr.azurecr.io' was denied. Response code: 403.",
+    code: "NET_PUBLIC_ACCESS_DISABLED", host: "wingtipacr.azurecr.io",
+  },
   // Rows 21-22: transport
   {
     name: "row 21: TLS handshake timeout to an external registry",
@@ -337,6 +342,11 @@ const CASES: Case[] = [
     name: "row 26c: docker-shim authentication required on an external registry",
     message: `Failed to pull image "registry.gitlab.com/northwind/secret-app:3": rpc error: code = Unknown desc = Error response from daemon: Get https://registry.gitlab.com/v2/northwind/secret-app/manifests/3: unauthorized: HTTP Basic: Access denied`,
     code: "EXT_PULL_SECRET_MISSING", alternatives: ["EXT_CREDENTIALS_REJECTED"], hostKind: "external",
+  },
+  {
+    name: "row 26c: ACR JSON UNAUTHORIZED body through the docker shim (older describe columns)",
+    message: `  Warning  Failed     8s (x3 over 50s)  kubelet, aks-agentpool-41526-0  Failed to pull image "fabrikamreg.azurecr.io/crm/web:12": rpc error: code = Unknown desc = Error response from daemon: Get https://fabrikamreg.azurecr.io/v2/crm/web/manifests/12: unauthorized: {"errors":[{"code":"UNAUTHORIZED","message":"authentication required, visit https://aka.ms/acr/authorization for more information."}]}`,
+    code: "RBAC_PULL_ROLE_MISSING", host: "fabrikamreg.azurecr.io", hostKind: "acr", image: "fabrikamreg.azurecr.io/crm/web:12",
   },
   // Row 27: registry faults
   {
@@ -554,6 +564,12 @@ test("classify: secrets never reach firstError or explanation", () => {
   assert.ok(got.firstError.includes("[REDACTED]"));
 });
 
+test("classify: a JWT glued to preceding text is still redacted", () => {
+  const signature = "c2lnbmF0dXJlc2lnbmF0dXJl";
+  const got = classify(`Failed to pull image "contoso.azurecr.io/x:1": unexpected status: 401 UnauthorizedeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.${signature}`);
+  assert.ok(!got.firstError.includes(signature) && !got.explanation.includes(signature), got.firstError);
+});
+
 test("classify: digests survive redaction", () => {
   const digest = "sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8";
   const got = classify(`Failed to pull image "tailspin.azurecr.io/x@${digest}": rpc error: code = NotFound desc = failed to pull and unpack image "tailspin.azurecr.io/x@${digest}": failed to resolve reference "tailspin.azurecr.io/x@${digest}": tailspin.azurecr.io/x@${digest}: not found`);
@@ -691,4 +707,24 @@ test("explain: JSON contract and text rendering", () => {
   const causeless = renderExplainText(explain(`Back-off pulling image "contoso.azurecr.io/x:1"`), { color: false });
   assert.ok(causeless.includes("kubectl get events"), causeless);
   assert.ok(causeless.includes("involvedObject.name"), causeless);
+});
+
+test("classify: an unrelated transport line does not outrank the Failed to pull line (rule 8)", () => {
+  const got = classify([
+    `E1124 10:00:00.000000    2345 kubelet.go:2100] "Failed to get node lease" err="Put \\"https://10.0.0.1:443/apis\\": context deadline exceeded"`,
+    `E1124 10:00:01.000000    2345 kuberuntime_image.go:55] "Failed to pull image" err="failed to pull and unpack image \\"tailspin.azurecr.io/x:1\\": failed to extract layer sha256:abcd: write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/1/fs/x: no space left on device" image="tailspin.azurecr.io/x:1"`,
+  ].join("\n"));
+  assert.equal(got.causes[0]?.code, "PULL_FAILURE_UNCLASSIFIED");
+  assert.equal(got.causeless, false);
+  assert.ok(got.firstError.includes("no space left on device"), got.firstError);
+});
+
+test("classify: a root cause outranks the pull line it explains", () => {
+  const got = classify([
+    `E1124 10:00:00.000000    2345 azure_credentials.go:200] failed to get token: adal: Refresh request failed. Status Code = '400'. Response body: {"error":"invalid_request","error_description":"Identity not found"}`,
+    `Warning  Failed  1m (x3 over 2m)  kubelet  Failed to pull image "northwind.azurecr.io/x:1": failed to pull and unpack image "northwind.azurecr.io/x:1": failed to resolve reference "northwind.azurecr.io/x:1": failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized`,
+  ].join("\n"));
+  assert.equal(got.causes[0]?.code, "MI_NOT_FOUND");
+  assert.ok(got.causes.some((c) => c.code === "RBAC_PULL_ROLE_MISSING"));
+  assert.equal(got.image, "northwind.azurecr.io/x:1");
 });

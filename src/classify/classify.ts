@@ -127,7 +127,8 @@ export function redact(text: string): string {
     .replace(/\b(password|passwd)\s{0,3}:\s{0,3}[^\s"',}]{1,4096}/gi, "$1: [REDACTED]")
     .replace(/(--password\s{1,5})[^\s]{1,4096}/gi, "$1[REDACTED]")
     .replace(/(:\/\/[^\s:/@]{1,256}:)[^\s@/]{1,256}@/g, "$1[REDACTED]@")
-    .replace(/\beyJ[A-Za-z0-9_-]{6,8192}(?:\.[A-Za-z0-9_-]{0,8192}){0,2}/g, "[REDACTED]")
+    // The whole dotted run from "eyJ", with no word boundary: JWTs glued to other text or to each other must go.
+    .replace(/eyJ[A-Za-z0-9_.-]{6,16384}/g, "[REDACTED]")
     .replace(/[A-Za-z0-9+_-]{40,8192}={0,2}/g, (match) => (looksLikeSecretBlob(match) ? "[REDACTED]" : match));
 }
 
@@ -151,7 +152,6 @@ interface PullRecord {
 
 interface Segment { text: string; imageHint?: string }
 
-// eslint-disable-next-line no-control-regex
 const ANSI_ESCAPE = /\u001b\[[0-9;]{0,20}[A-Za-z]/g;
 
 /** Yields records one at a time, so a multi-megabyte paste never exists as millions of objects. */
@@ -291,32 +291,30 @@ function isStructuredLine(line: string): boolean {
 function readKeyedValues(line: string, jsonKeys: readonly string[], logfmtKeys: readonly string[]): string[] {
   const found: { at: number; value: string }[] = [];
   const markers = [...jsonKeys.map((k) => `"${k}"`), ...logfmtKeys.map((k) => ` ${k}=`)];
-  {
-    for (const marker of markers) {
-      let from = 0;
-      while (from < line.length) {
-        const at = line.indexOf(marker, from);
-        if (at < 0) break;
-        let i = at + marker.length;
-        if (marker.startsWith('"')) {
-          while (line[i] === " " || line[i] === "\t") i++;
-          if (line[i] !== ":") {
-            from = i;
-            continue;
-          }
-          i++;
-          while (line[i] === " " || line[i] === "\t") i++;
-        }
-        if (line[i] !== '"') {
-          from = i + 1;
+  for (const marker of markers) {
+    let from = 0;
+    while (from < line.length) {
+      const at = line.indexOf(marker, from);
+      if (at < 0) break;
+      let i = at + marker.length;
+      if (marker.startsWith('"')) {
+        while (line[i] === " " || line[i] === "\t") i++;
+        if (line[i] !== ":") {
+          from = i;
           continue;
         }
-        const read = readQuotedString(line, i);
-        // Unterminated: no later value on this line can close either, and rescanning would be quadratic.
-        if (!read) break;
-        found.push({ at, value: read.value });
-        from = read.end;
+        i++;
+        while (line[i] === " " || line[i] === "\t") i++;
       }
+      if (line[i] !== '"') {
+        from = i + 1;
+        continue;
+      }
+      const read = readQuotedString(line, i);
+      // Unterminated: no later value on this line can close either, and rescanning would be quadratic.
+      if (!read) break;
+      found.push({ at, value: read.value });
+      from = read.end;
     }
   }
   return found.sort((a, b) => a.at - b.at).map((f) => f.value.replace(/[\r\n\t]+/g, " "));
@@ -426,10 +424,12 @@ function cutToMessageStart(text: string, afterReason: number): string {
     if (at >= 0 && (best < 0 || at < best)) best = at;
   }
   if (best >= 0) return text.slice(best);
-  // Unknown message: drop "<age> [(xN over T)]  <from>[, <node>]" after the reason column.
+  // Unknown message: drop only what looks like a column (get-events object, describe age and source).
   return text
     .slice(afterReason)
-    .replace(/^[^\s]{1,40}(?: \(x\d{1,9} over [^\s)]{1,20}\))?\s{1,40}(?:[\w.-]{1,100}(?:,\s{0,5}[\w.-]{1,253})?\s{1,40})?/, "");
+    .replace(/^[a-z][\w.-]{0,60}\/[\w.-]{1,253}\s{1,40}/, "")
+    .replace(/^(?:(?:\d{1,5}[smhd]){1,3}|<unknown>|<invalid>)(?: \(x\d{1,9} over [^\s)]{1,20}\))?\s{1,40}/, "")
+    .replace(/^(?:kubelet|default-scheduler|[\w.-]{1,100}-controller)(?:,\s{0,5}[\w.-]{1,253})?\s{1,40}/, "");
 }
 
 /** Tables with elided or unusual columns ("...  FailedToRetrieveImagePullSecret  ...  Unable to …"). */
@@ -525,13 +525,12 @@ interface ErrorView {
   blobStage: boolean;
 }
 
-// Documentation links in registry messages (aka.ms/acr/firewall, docker.com/increase-rate-limit) are not endpoints.
-const NON_REGISTRY_HOSTS = /(^|\.)(aka\.ms|docker\.com|microsoft\.com|azure\.com|microsoftonline\.com|kubernetes\.io|github\.com)$/;
-const REGISTRY_EXCEPTIONS = /(^|\.)(mcr\.microsoft\.com)$/;
+// Documentation links in registry messages (aka.ms/acr/firewall, docker.com/increase-rate-limit), Entra/ARM and
+// IMDS endpoints are not the registry the pull talks to.
+const NON_REGISTRY_HOSTS =
+  /^(?:aka\.ms|(?:www\.|docs\.)?docker\.com|(?:learn|docs|go)\.microsoft\.com|(?:management|portal)\.azure\.com|login\.microsoftonline\.com|(?:[\w-]{1,63}\.)?kubernetes\.io|github\.com|169\.254\.169\.254)$/;
 
 function isEndpointHost(host: string): boolean {
-  if (host === "169.254.169.254") return false;
-  if (REGISTRY_EXCEPTIONS.test(host)) return true;
   return !NON_REGISTRY_HOSTS.test(host);
 }
 
@@ -803,7 +802,7 @@ function spDisabled(v: ErrorView): CueMatch | undefined {
 }
 
 function spCredentialCheckFailed(v: ErrorView): CueMatch | undefined {
-  if (!v.lower.includes("validating service principal credential: failed")) return undefined;
+  if (!hasAny(v.lower, ["validating service principal credential: failed", "sign in to aad failed"])) return undefined;
   return {
     code: "SP_SECRET_EXPIRED", confidence: "low",
     alternatives: [cause("SP_SECRET_INVALID", "low"), cause("SP_NOT_FOUND", "low"), cause("SP_DISABLED", "low")],
@@ -1293,6 +1292,11 @@ const PULL_RECORD_MARKERS: readonly string[] = [
 const NO_CAUSE_MARKERS: readonly string[] = [
   "back-off pulling image", "errimagepull", "imagepullbackoff", "trying and failing to pull image", "error: registryunavailable",
 ];
+// Events of other subsystems that share transport wording with pulls (a probe's "connection refused").
+const OTHER_SUBSYSTEM_MARKERS: readonly string[] = [
+  "probe failed", "probe errored", "mountvolume", "failedmount", "failedattachvolume", "failedscheduling",
+  "unhealthy", "nodenotready", "back-off restarting failed container", "failedkillpod", "failedsync",
+];
 const SUCCESS_MARKERS: readonly string[] = ["your cluster can pull images from", "successfully pulled image"];
 // Phrases that name a pull stage but no cause (containerd pull.go / resolver.go wrapping).
 const STAGE_PHRASES: readonly string[] = [
@@ -1320,8 +1324,9 @@ function isStageOnly(part: string, cutShort: boolean): boolean {
 }
 
 function classifyRecord(record: PullRecord): RecordOutcome {
-  const errors = errorListOf(record.message);
   const isPull = hasAny(record.lower, PULL_RECORD_MARKERS);
+  if (!isPull && hasAny(record.rawLower, OTHER_SUBSYSTEM_MARKERS)) return { kind: "irrelevant", record };
+  const errors = errorListOf(record.message);
   const recordImage = record.imageHint ?? imageOf(record.message);
   let noCauseFallback: { view: ErrorView; match: CueMatch; index: number } | undefined;
   let skippedNoCause = false;
@@ -1425,6 +1430,9 @@ const SYMPTOMS_OF_ROOT: Partial<Record<CauseCode, readonly CauseCode[]>> = (() =
 
 type CauseOutcome = Extract<RecordOutcome, { kind: "cause" }>;
 
+// Lines that name their cause themselves (rule 8: InvalidImageName, ErrImageNeverPull, FailedToRetrieveImagePullSecret).
+const SELF_NAMING_CODES: readonly CauseCode[] = ["IMG_INVALID_REFERENCE", "IMG_NEVER_PULL", "EXT_PULL_SECRET_MISSING"];
+
 interface Verdict {
   chosen?: CauseOutcome;
   documentCause?: DocumentCause;
@@ -1465,11 +1473,18 @@ function chooseVerdict(outcomes: RecordOutcome[], documentCause: DocumentCause |
     return verdict;
   }
   let chosen: CauseOutcome | undefined;
-  if (pullCause && rootCause && SYMPTOMS_OF_ROOT[rootCause.match.code]?.includes(pullCause.match.code)) {
-    chosen = rootCause;
-    verdict.displaced = pullCause;
+  const unexplainedPull = causes.find((o) => o.isPull);
+  const pullFailureSeen = unexplainedPull !== undefined || outcomes.some((o) => o.kind === "unknown-failure" || o.kind === "truncated");
+  if (pullCause) {
+    const explainedByRoot = rootCause && SYMPTOMS_OF_ROOT[rootCause.match.code]?.includes(pullCause.match.code);
+    chosen = explainedByRoot ? rootCause : pullCause;
+    if (explainedByRoot) verdict.displaced = pullCause;
+  } else if (pullFailureSeen) {
+    // Rule 8: the pull line decides; only a root cause or a line that names its own cause outranks it.
+    chosen = rootCause ?? real.find((o) => SELF_NAMING_CODES.includes(o.match.code)) ?? unexplainedPull;
+    if (chosen !== unexplainedPull && unexplainedPull) verdict.displaced = unexplainedPull;
   } else {
-    chosen = pullCause ?? strongest(real) ?? causes.find((o) => o.isPull) ?? causes[0];
+    chosen = strongest(real) ?? causes[0];
   }
   if (chosen) {
     verdict.chosen = chosen;
@@ -1539,7 +1554,7 @@ function fromDocumentCause(doc: DocumentCause, displacedPull: CauseOutcome | und
     causeless: false,
     firstError: redact(doc.firstError),
     stage: "dns",
-    explanation: redact([doc.match.why, ...(doc.match.notes ?? [])].join(" ")),
+    explanation: redact([doc.match.why, ...(doc.match.notes ?? []).slice(0, 1)].join(" ")),
   };
   if (doc.match.ip) {
     result.ip = doc.match.ip;
@@ -1583,23 +1598,22 @@ function siblingHost(chosen: CauseOutcome, others: CauseOutcome[]): string | und
   return others.find((o) => o.match.code === chosen.match.code && o.view.host !== undefined)?.view.host;
 }
 
+/** The rule's sentence plus the single most useful note: the brief asks for one or two sentences. */
 function explanationFor(chosen: CauseOutcome, verdict: Verdict): string {
-  const parts: string[] = [chosen.match.why, ...(chosen.match.notes ?? [])];
-  if (verdict.displaced) {
-    parts.push(`The pull error itself (${verdict.displaced.match.code}) is the symptom of this.`);
-  }
+  const notes: string[] = [];
+  if (verdict.displaced) notes.push(`The pull error itself (${verdict.displaced.match.code}) is a symptom of this.`);
   if (chosen.skippedNoCause) {
-    parts.push("The first error of the list carried no cause (a registry 5xx or a cut message), so the next error decided.");
-  } else if (chosen.errorCount > 1 && chosen.errorIndex === 0) {
-    parts.push(`The kubelet tried ${chosen.errorCount} credentials; only the first error counts, since the later ones are usually AKS's anonymous retry ending in 401.`);
+    notes.push("The first error of the list carried no cause (a registry 5xx or a cut message), so the next error decided.");
   }
-  if (verdict.lastSuccessIndex > chosen.record.index) {
-    parts.push("A later line shows a successful pull, so this failure was probably transient.");
-  }
+  notes.push(...(chosen.match.notes ?? []));
+  if (verdict.lastSuccessIndex > chosen.record.index) notes.push("A later line shows a successful pull, so this failure was probably transient.");
   const repeat = chosen.record.repeat;
-  if (repeat && repeat.count >= 10) parts.push(`The event repeated ${repeat.count} times over ${repeat.span}, so the failure is persistent.`);
-  else if (repeat && repeat.count > 1) parts.push(`The event repeated ${repeat.count} times over ${repeat.span}.`);
-  return parts.join(" ");
+  if (repeat && repeat.count >= 10) notes.push(`The event repeated ${repeat.count} times over ${repeat.span}, so the failure is persistent.`);
+  if (chosen.errorCount > 1 && chosen.errorIndex === 0) {
+    notes.push(`Only the first of the kubelet's ${chosen.errorCount} per-credential errors counts; the later ones are usually AKS's anonymous retry ending in 401.`);
+  }
+  if (repeat && repeat.count > 1 && repeat.count < 10) notes.push(`The event repeated ${repeat.count} times over ${repeat.span}.`);
+  return notes[0] ? `${chosen.match.why} ${notes[0]}` : chosen.match.why;
 }
 
 function fromFallback(verdict: Verdict, image: string | undefined, text: string): Classification {

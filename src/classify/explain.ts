@@ -78,7 +78,7 @@ export function renderExplainText(result: ExplainResult, opts: RenderOptions): s
   if (alternatives.length > 0) {
     lines.push(paint.bold("Also possible:"));
     for (const alt of alternatives.slice(0, MAX_ALTERNATIVES_SHOWN)) {
-      lines.push(`  - ${alt.code} ${paint.confidence(alt.confidence)(`(${alt.confidence})`)} ${paint.dim(CAUSES[alt.code].meaning)}`);
+      lines.push(`  - ${alt.code} ${paint.confidence(alt.confidence)(`(${alt.confidence})`)} · ${paint.dim(CAUSES[alt.code].meaning)}`);
     }
     if (alternatives.length > MAX_ALTERNATIVES_SHOWN) {
       lines.push(paint.dim(`  … and ${alternatives.length - MAX_ALTERNATIVES_SHOWN} more (--format json lists all)`));
