@@ -13,7 +13,8 @@ export default defineRule({
   appliesTo: hasClusterOrAcr,
   requires: ["clusters"],
   check: (ctx) =>
-    identityOutcomes(ctx, "MI_CLIENT_ID_MISMATCH", isMiCluster, "kubelet identity matches nodes",
+    // The identity analysis records the VMSS comparison (pass or unknown) under this check name.
+    identityOutcomes(ctx, "MI_CLIENT_ID_MISMATCH", isMiCluster, "kubelet identity attached to nodes",
       (a) => `Kubelet identity mismatch for ${a.principal.resourceId?.split("/").pop() ?? a.principal.clientId}`,
       (cluster, a) => [
         `az aks update --resource-group ${q(clusterRg(cluster))} --name ${q(cluster.name)} --assign-kubelet-identity ${q(a.principal.resourceId ?? "<KUBELET_IDENTITY_RESOURCE_ID>")}`,

@@ -16,8 +16,10 @@ export default defineRule({
     const out: Outcome[] = [];
     for (const p of pullAccess(ctx)) {
       const v = p.verdict;
-      if (v.status !== "denied" || v.cause !== "condition") continue;
       const reg = p.target.registry;
+      // evaluateAccess says "unknown" when only conditioned grants exist and none can be decided: say so, never guess.
+      if (v.status === "unknown" && /condition/.test(v.reason)) out.push({ kind: "unknown", check: `${p.identity.principal.label}: role conditions cover the repositories pulled from ${reg.loginServer}`, subject: reg.id, reason: v.reason });
+      if (v.status !== "denied" || v.cause !== "condition") continue;
       const covers = [...new Set(v.conditioned.flatMap((g) => conditionRepositoryPatterns(g.assignment.condition ?? "")))];
       out.push({
         kind: "finding",

@@ -31,7 +31,8 @@ export default defineRule({
     const all = factValue(ctx.snapshot.roleAssignments) ?? [];
     for (const cluster of clusters(ctx)) {
       const principal = identityAnalysis(ctx, cluster).principal;
-      if (!principal.objectId) continue;
+      // Without the object id the principal's assignments cannot be picked out: say so rather than pass.
+      if (!principal.objectId) { out.push({ kind: "unknown", check: `${principal.label} holds only what pulling needs`, subject: cluster.id, reason: "the pulling principal's object id is not in the evidence" }); continue; }
       const { resolved } = resolveGrants(ctx.snapshot, assignmentsOf(all, principal.objectId));
       for (const target of registryTargets(ctx)) {
         const reg = target.registry;

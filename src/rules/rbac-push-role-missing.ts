@@ -4,6 +4,25 @@ import { answeredQuestions } from "./lib/access-questions.js";
 import { grantRole } from "./lib/commands.js";
 import { isAbacMode } from "./lib/rbac.js";
 import { assignmentEvidence } from "./lib/pull-access.js";
+import { factValue } from "./lib/principals.js";
+import type { Evidence, RuleContext } from "../engine/types.js";
+import type { Registry } from "../snapshot/types.js";
+import type { AccessVerdict } from "./lib/rbac.js";
+
+/** Every verdict carries proof: the deny, the unhonoured or conditioned grants, or what was examined and found lacking. */
+function pushEvidence(ctx: RuleContext, v: Extract<AccessVerdict, { status: "denied" }>, reg: Registry, objectId: string | undefined): Evidence[] {
+  if (v.cause === "deny-assignment") {
+    const d = v.deny;
+    return [{ source: d.source.file, path: d.source.path, observed: `deny assignment ${d.name ?? d.id} at ${d.scope}: actions ${d.permissions.flatMap((x) => x.actions).join(", ")}; excludePrincipals ${d.excludePrincipals.map((x) => x.id).join(", ") || "none"}`, expected: `excludePrincipals to contain ${objectId ?? "the principal"}` }, ...v.grants.map((g) => assignmentEvidence(g.assignment, "overridden by the deny assignment"))];
+  }
+  if (v.cause === "abac-mode") return [{ source: reg.source.file, path: `${reg.source.path}.roleAssignmentMode`, observed: reg.roleAssignmentMode ?? "", expected: "a Container Registry Repository Writer/Contributor role" }, ...v.legacyGrants.map((g) => assignmentEvidence(g.assignment, "not honoured in ABAC mode"))];
+  if (v.cause === "condition") return v.conditioned.map((g) => ({ ...assignmentEvidence(g.assignment), path: `${g.assignment.source.path}.condition`, observed: g.assignment.condition ?? "", expected: `a condition matching ${v.repositories.join(", ")}` }));
+  if (v.elsewhere.length > 0) return v.elsewhere.map((g) => ({ ...assignmentEvidence(g.assignment), expected: `a scope containing ${reg.id}` }));
+  const all = factValue(ctx.snapshot.roleAssignments) ?? [];
+  const mine = all.filter((r) => r.principalId.toLowerCase() === objectId);
+  const files = [...new Set(all.map((r) => r.source.file))].join(", ") || "role assignments";
+  return [{ source: files, path: "$[*]", observed: `no push-capable assignment for principalId ${objectId ?? "(unresolved)"} at ${reg.id} or above (${mine.length} assignment(s) of this principal examined)`, expected: `${isAbacMode(reg) ? "Container Registry Repository Writer" : "AcrPush"} at ${reg.id}` }, ...mine.slice(0, 5).map((r) => assignmentEvidence(r, "does not grant push here"))];
+}
 
 export default defineRule({
   id: "rbac-push-role-missing",
@@ -30,7 +49,7 @@ export default defineRule({
         title: `${a.question.principal} cannot push to ${reg.name}`,
         message: `${a.question.principal}${a.resolvedVia ? ` (${a.resolvedVia})` : ""} cannot push to ${reg.loginServer}: ${why}.`,
         subject: reg.id,
-        evidence: v.cause === "abac-mode" ? v.legacyGrants.map((g) => assignmentEvidence(g.assignment)) : v.cause === "no-role" ? v.elsewhere.map((g) => assignmentEvidence(g.assignment)) : [],
+        evidence: pushEvidence(ctx, v, reg, a.objectId),
         remediation: [grantRole(a.objectId, isAbacMode(reg) ? "Container Registry Repository Writer" : "AcrPush", reg.id)],
         confidence: "high",
       });

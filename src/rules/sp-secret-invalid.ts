@@ -1,7 +1,18 @@
-import { defineRule } from "../engine/types.js";
+import { defineRule, type Outcome, type RuleContext } from "../engine/types.js";
 import { hasClusterOrAcr } from "./lib/applies.js";
 import { identityOutcomes, isSpCluster } from "./lib/identity-rule.js";
 import { resetSpCredentials } from "./lib/commands.js";
+import { isMsiCluster } from "./lib/principals.js";
+
+const CHECK = "service principal secret accepted";
+
+/** A wrong secret shows only as AADSTS7000215 in events; with no events in the evidence the rule cannot tell. */
+function noEventsUnknown(ctx: RuleContext, out: Outcome[]): Outcome[] {
+  const s = ctx.snapshot;
+  if (s.events.status === "ok" || s.podDescriptions.status === "ok" || out.some((o) => o.kind === "finding")) return out;
+  const spClusters = (s.clusters.status === "ok" ? s.clusters.value : []).filter((c) => !isMsiCluster(c));
+  return [...out, ...spClusters.map((c): Outcome => ({ kind: "unknown", check: CHECK, subject: c.id, reason: "no Kubernetes events in the evidence: a rejected secret (AADSTS7000215) shows only there (kubectl get events -A -o json)" }))];
+}
 
 export default defineRule({
   id: "sp-secret-invalid",
@@ -12,7 +23,7 @@ export default defineRule({
   appliesTo: hasClusterOrAcr,
   requires: ["clusters"],
   check: (ctx) =>
-    identityOutcomes(ctx, "SP_SECRET_INVALID", isSpCluster, "service principal secret accepted",
+    noEventsUnknown(ctx, identityOutcomes(ctx, "SP_SECRET_INVALID", isSpCluster, CHECK,
       (a) => `The cluster presents a wrong secret for ${a.principal.clientId}`,
-      (cluster, a) => resetSpCredentials(cluster, a.principal.clientId ?? "<APP_ID>")),
+      (cluster, a) => resetSpCredentials(cluster, a.principal.clientId ?? "<APP_ID>"))),
 });

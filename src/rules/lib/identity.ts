@@ -29,7 +29,8 @@ function signalsNaming(obs: Observation[], code: CauseCode, id: string | undefin
   const lid = id?.toLowerCase();
   const naming = lid ? hits.filter((o) => o.message.toLowerCase().includes(lid)) : [];
   // An AADSTS message that names no GUID at all may still be ours; one that names another app is not.
-  const anonymous = hits.filter((o) => !/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(o.message.replace(/(Trace|Correlation) ID: \S+/gi, "")));
+  // Strip only the GUID after "Trace ID:"/"Correlation ID:": pasted JSON keeps a literal "\r\n" right after it.
+  const anonymous = hits.filter((o) => !/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(o.message.replace(/(Trace|Correlation) ID: [0-9a-f-]{36}/gi, "")));
   return { naming, anonymous };
 }
 
