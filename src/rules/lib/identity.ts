@@ -64,6 +64,8 @@ function analyseSp(ctx: RuleContext, cluster: ManagedCluster, p: PullPrincipal, 
     });
   } else if (p.servicePrincipal) {
     out.passes.push({ check: "service principal exists", message: `${p.label} exists in Entra ID` });
+  } else if (notFound.length === 0) {
+    out.unknowns.push({ check: "service principal exists", reason: `no service principal object or directory lookup for appId ${appId} in the evidence (az ad sp show --id ${appId})` });
   }
 
   // Disabling: accountEnabled false, or AADSTS7000112.

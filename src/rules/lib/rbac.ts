@@ -59,14 +59,15 @@ export function resolveGrants(snapshot: Snapshot, assignments: RoleAssignment[])
   return { resolved, unresolved };
 }
 
-export function denyApplies(d: DenyAssignment, principalId: string, resourceId: string, action: AccessAction, abac: boolean): boolean {
+export function denyApplies(d: DenyAssignment, principalId: string, resourceId: string, action: AccessAction): boolean {
   const covers = d.doNotApplyToChildScopes ? normId(d.scope) === normId(resourceId) : assignmentCovers(d.scope, resourceId);
   if (!covers) return false;
   const pid = principalId.toLowerCase();
   const targeted = d.principals.some((p) => p.id.toLowerCase() === pid || p.id === EVERYONE);
   if (!targeted || d.excludePrincipals.some((p) => p.id.toLowerCase() === pid)) return false;
   const { control, data } = actionsFor(action);
-  return permissionsGrant(d.permissions, control, "action") || (abac && permissionsGrant(d.permissions, data, "dataAction")) || permissionsGrant(d.permissions, data, "dataAction");
+  // A deny on the repository data action blocks pulls in either mode (deny is evaluated before any role).
+  return permissionsGrant(d.permissions, control, "action") || permissionsGrant(d.permissions, data, "dataAction");
 }
 
 function conditionFor(grant: Grant, action: AccessAction, repositories: string[]): Tri {
@@ -111,7 +112,7 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
 
   if (effective.length > 0) {
     if (snapshot.denyAssignments.status === "ok") {
-      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action, abac));
+      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action));
       if (deny) return { status: "denied", cause: "deny-assignment", deny, grants: effective };
     }
     return { status: "granted", grants: effective };
