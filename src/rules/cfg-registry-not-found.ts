@@ -1,7 +1,7 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { factValue } from "./lib/principals.js";
 import { editDistance, looksLikeMistypedAcrHost } from "./lib/images.js";
-import { failures, observationEvidence } from "./lib/observations.js";
+import { failures, observationEvidence, topCode } from "./lib/observations.js";
 import { undescribedAcrHosts, workloadImages } from "./lib/targets.js";
 
 export default defineRule({
@@ -36,7 +36,9 @@ export default defineRule({
       const name = host.split(".")[0]!;
       const near = registries.filter((r) => { const d = editDistance(r.name.toLowerCase(), name, 2); return d > 0 && d <= 2; });
       const failing = fails.filter((f) => f.host === host);
-      if (near.length === 0 || failing.length === 0) {
+      // Only a name that does not resolve suggests a missing registry: a 401/403 or a TCP timeout means the name resolved, so the registry exists.
+      const unresolved = failing.filter((f) => topCode(f) === "NET_DNS_FAILURE");
+      if (near.length === 0 || unresolved.length === 0) {
         if (failing.length > 0) out.push({ kind: "unknown", check: `registry ${host} exists`, subject: host, reason: `no registry with login server ${host} is in the evidence (az acr show --name ${name} -o json)` });
         continue;
       }
@@ -45,9 +47,9 @@ export default defineRule({
         code: "CFG_REGISTRY_NOT_FOUND",
         confidence: "medium",
         title: `${host} matches no registry; did you mean ${near[0]!.loginServer}?`,
-        message: `Failing pulls name ${host}, which matches none of the ${registries.length} registries in the evidence, while ${near.map((r) => r.loginServer).join(", ")} differs by a letter or two: the image reference most likely has a typo.`,
+        message: `${host} does not resolve from the nodes and matches none of the ${registries.length} registries in the evidence, while ${near.map((r) => r.loginServer).join(", ")} differs by a letter or two: the image reference most likely has a typo.`,
         subject: host,
-        evidence: [...failing.slice(0, 2).map(observationEvidence), ...near.map((r) => ({ source: r.source.file, path: `${r.source.path}.loginServer`, observed: r.loginServer }))],
+        evidence: [...unresolved.slice(0, 2).map(observationEvidence), ...near.map((r) => ({ source: r.source.file, path: `${r.source.path}.loginServer`, observed: r.loginServer }))],
         remediation: [`az acr show --name ${name} --output none   # confirms whether ${host} exists`, `# fix the image references to ${near[0]!.loginServer}/...`],
       });
     }

@@ -1,5 +1,5 @@
 import { defineRule } from "../engine/types.js";
-import { observedCause, hostOf } from "./lib/observed.js";
+import { observedCause, hostOf, errorDetail } from "./lib/observed.js";
 
 export default defineRule({
   id: "net-dns-failure",
@@ -12,7 +12,7 @@ export default defineRule({
     observedCause(ctx, "NET_DNS_FAILURE", {
       subject: hostOf,
       title: (o) => `${hostOf(o)} does not resolve from the nodes`,
-      message: (o, all) => `The node's resolver${o.classification?.resolver ? ` (${o.classification.resolver}${o.classification.resolver.startsWith("168.63.129.16") ? ", Azure DNS" : ", a custom DNS server"})` : ""} cannot resolve ${hostOf(o)}: ${o.classification?.firstError.slice(0, 200) ?? o.message.slice(0, 200)}${all.length > 1 ? ` (${all.length} failures)` : ""}. Nothing can be pulled until the name resolves.`,
+      message: (o, all) => `The node's resolver${o.classification?.resolver ? ` (${o.classification.resolver}${o.classification.resolver.startsWith("168.63.129.16") ? ", Azure DNS" : ", a custom DNS server"})` : ""} cannot resolve ${hostOf(o)}: ${errorDetail(o, /dial tcp: lookup|lookup \S+ on|no such host|server misbehaving|Failed to resolve specified fqdn|host name resolution/i)}${all.length > 1 ? ` (${all.length} failures)` : ""}. Nothing can be pulled until the name resolves.`,
       fix: (o) => [
         `kubectl run dnscheck --rm -it --restart=Never --image=busybox:1.36 -- nslookup ${hostOf(o)}`,
         `# custom DNS servers must forward ${hostOf(o)} (and privatelink.azurecr.io) to 168.63.129.16; check the VNet's dhcpOptions.dnsServers:`,

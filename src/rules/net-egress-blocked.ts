@@ -1,9 +1,10 @@
 import { defineRule, type Outcome, type Evidence } from "../engine/types.js";
 import { clusters, registryTargets } from "./lib/targets.js";
-import { evaluateNsgOutbound, nsgsForCluster, routeTablesForCluster, privatePath } from "./lib/network.js";
+import { clusterSubnetPrefixes, evaluateNsgOutbound, nsgsForCluster, routeTablesForCluster, privatePath } from "./lib/network.js";
 import { failures, observationEvidence, topCode } from "./lib/observations.js";
 import { hostKind } from "./lib/images.js";
 import { q } from "./lib/commands.js";
+import { errorDetail } from "./lib/observed.js";
 
 export default defineRule({
   id: "net-egress-blocked",
@@ -23,9 +24,14 @@ export default defineRule({
         const evidence: Evidence[] = [];
         const reasons: string[] = [];
         const fixes: string[] = [];
+        const undecided: string[] = [];
         const destIp = t.failures.map((f) => f.classification?.ip).find((ip): ip is string => !!ip);
-        for (const nsg of nsgsForCluster(ctx, cluster)) {
-          const v = evaluateNsgOutbound(nsg, reg.location, destIp);
+        // With an approved endpoint behind custom DNS the nodes may well go private, where public-path NSG rules do not apply.
+        const publicPathUsed = !(path.approved && path.dns.status === "unknown");
+        const nodePrefixes = clusterSubnetPrefixes(ctx, cluster);
+        for (const nsg of publicPathUsed ? nsgsForCluster(ctx, cluster) : []) {
+          const v = evaluateNsgOutbound(nsg, reg.location, destIp, nodePrefixes);
+          if (v.decision === "unknown" && v.rule) undecided.push(`NSG ${nsg.name} rule ${v.rule.name} (priority ${v.rule.priority}) names address ranges (${[...v.rule.sourceAddressPrefixes, ...v.rule.destinationAddressPrefixes].join(", ")}) that cannot be compared with the node subnet and the registry's address from the evidence`);
           if (v.decision === "deny" && v.rule) {
             reasons.push(`NSG ${nsg.name} rule ${v.rule.name} (priority ${v.rule.priority}) denies outbound TCP 443 to ${v.rule.destinationAddressPrefixes.join(", ")}, which contains the registry's public endpoint${v.shadowedAllows.length ? `, ahead of ${v.shadowedAllows.map((r) => `${r.name} (priority ${r.priority})`).join(", ")}` : ""}`);
             evidence.push({ source: nsg.source.file, path: v.rule.path, observed: `${v.rule.name}: ${v.rule.access} ${v.rule.protocol} ${v.rule.destinationPortRanges.join(",")} to ${v.rule.destinationAddressPrefixes.join(",")} priority ${v.rule.priority}`, expected: "an Allow for AzureContainerRegistry on 443 at a lower priority number" });
@@ -35,7 +41,7 @@ export default defineRule({
             fixes.push(`az network nsg rule create --resource-group ${q(rg)} --nsg-name ${q(nsg.name)} --name Allow-Storage-443-Outbound --priority ${Math.max(101, v.rule.priority - 9)} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --destination-address-prefixes Storage${reg.location ? "." + reg.location : ""} --destination-port-ranges 443   # layer downloads (data endpoint / blob storage)`);
           }
         }
-        for (const rt of routeTablesForCluster(ctx, cluster)) {
+        for (const rt of publicPathUsed ? routeTablesForCluster(ctx, cluster) : []) {
           const drop = rt.routes.find((r) => r.addressPrefix === "0.0.0.0/0" && /^none$/i.test(r.nextHopType));
           if (drop) {
             reasons.push(`route table ${rt.name} sends 0.0.0.0/0 to next hop None, which drops the traffic`);
@@ -43,7 +49,10 @@ export default defineRule({
           }
         }
         const timeouts = t.failures.filter((f) => topCode(f) === "NET_EGRESS_BLOCKED");
-        if (reasons.length === 0 && timeouts.length === 0) continue;
+        if (reasons.length === 0 && timeouts.length === 0) {
+          if (undecided.length > 0) out.push({ kind: "unknown", check: `nodes of ${cluster.name} reach ${reg.loginServer} on 443`, subject: reg.id, reason: undecided.join("; ") });
+          continue;
+        }
         for (const f of timeouts.slice(0, 3)) evidence.push(observationEvidence(f));
         seen.add(reg.loginServer.toLowerCase());
         out.push({
@@ -51,7 +60,7 @@ export default defineRule({
           code: "NET_EGRESS_BLOCKED",
           confidence: reasons.length > 0 ? "high" : "medium",
           title: `Nodes cannot reach ${reg.loginServer} on 443`,
-          message: reasons.length > 0 ? `${reasons.join("; ")}.${timeouts.length ? " The kubelet's connections time out accordingly." : ""}` : `Connections from the nodes to ${reg.loginServer} fail (${timeouts[0]!.classification?.firstError.slice(0, 160) ?? "timeout"}); no NSG or route in the evidence explains it: check the firewall/NVA on the egress path${timeouts[0]!.classification?.privateIp ? " and the private endpoint's VNet peering/NSG, since the address is private" : ""}.`,
+          message: reasons.length > 0 ? `${reasons.join("; ")}.${timeouts.length ? " The kubelet's connections time out accordingly." : ""}` : `Connections from the nodes to ${reg.loginServer} fail (${errorDetail(timeouts[0]!, /dial tcp|connect:|Client\.Timeout|TLS handshake timeout|context deadline|request canceled|proxyconnect/i, 180)}); no NSG or route in the evidence explains it: check the firewall/NVA on the egress path${timeouts[0]!.classification?.privateIp ? " and the private endpoint's VNet peering/NSG, since the address is private" : ""}.`,
           subject: reg.id,
           evidence,
           remediation: fixes.length ? fixes : [`# allow TCP 443 from the node subnet to ${reg.loginServer}${reg.dataEndpointHostNames.length ? ", " + reg.dataEndpointHostNames.join(", ") : ""} and *.blob.core.windows.net on every firewall/NVA on the path`, `az network watcher test-connectivity --source-resource <NODE_VM_ID> --dest-address ${reg.loginServer} --dest-port 443`],

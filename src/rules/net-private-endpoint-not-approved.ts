@@ -1,7 +1,7 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { usesAcr } from "./lib/applies.js";
 import { clusters, registryTargets } from "./lib/targets.js";
-import { privatePath } from "./lib/network.js";
+import { privatePath, publicPathClosed } from "./lib/network.js";
 import { q } from "./lib/commands.js";
 
 export default defineRule({
@@ -21,7 +21,8 @@ export default defineRule({
         if (path.connections.length === 0) continue;
         if (path.approved) { out.push({ kind: "pass", check: `private endpoint of ${reg.loginServer} approved`, subject: reg.id, message: "an approved private endpoint connection exists" }); continue; }
         // Only a closed public path makes an unapproved endpoint break pulls; otherwise the public endpoint still works.
-        const publicOpen = (reg.publicNetworkAccess ?? "Enabled").toLowerCase() !== "disabled" && (reg.networkRuleSet?.defaultAction ?? "Allow").toLowerCase() !== "deny";
+        // A Deny firewall that lists the cluster's egress IP still leaves the public path open to this cluster.
+        const publicOpen = publicPathClosed(ctx, cluster, reg) === "open";
         out.push({
           kind: "finding",
           code: "NET_PRIVATE_ENDPOINT_NOT_APPROVED",

@@ -1,5 +1,5 @@
 import { defineRule } from "../engine/types.js";
-import { observedCause, hostOf } from "./lib/observed.js";
+import { observedCause, hostOf, errorDetail } from "./lib/observed.js";
 
 export default defineRule({
   id: "net-tls-intercepted",
@@ -12,7 +12,7 @@ export default defineRule({
     observedCause(ctx, "NET_TLS_INTERCEPTED", {
       subject: hostOf,
       title: (o) => `TLS to ${hostOf(o)} fails certificate verification`,
-      message: (o) => `The node does not trust the certificate presented for ${hostOf(o)} (${o.classification?.firstError.slice(0, 160) ?? "x509"}): a TLS-inspecting proxy or firewall sits on the path.`,
+      message: (o) => `The node does not trust the certificate presented for ${hostOf(o)} (${errorDetail(o, /tls: failed to verify|x509:|certificate|CONNECTIVITY_SSL_ERROR/i, 200)}): a TLS-inspecting proxy or firewall sits on the path.`,
       fix: (o) => [
         `# exempt ${hostOf(o)} and the registry's data endpoints from TLS inspection, or give the nodes the proxy's CA:`,
         `az aks update --resource-group <RG> --name <CLUSTER> --custom-ca-trust-certificates <CA_FILE>`,

@@ -152,7 +152,11 @@ function computePrivatePath(ctx: RuleContext, cluster: ManagedCluster, registry:
       }
     }
     for (const l of zoneLinks) {
-      if (l.virtualNetworkLinkState && !/completed/i.test(l.virtualNetworkLinkState) && linked.some((v) => sameId(v, l.virtualNetworkId))) reasons.push(`the link ${l.name} is ${l.virtualNetworkLinkState}`);
+      if (l.virtualNetworkLinkState && !/completed/i.test(l.virtualNetworkLinkState) && linked.some((v) => sameId(v, l.virtualNetworkId))) {
+        reasons.push(`the link ${l.name} is ${l.virtualNetworkLinkState}`);
+        evidence.push({ source: l.source.file, path: `${l.source.path}.virtualNetworkLinkState`, observed: l.virtualNetworkLinkState, expected: "Completed" });
+        fixes.push(`az network private-dns link vnet show --resource-group ${zoneRg} --zone-name ${zoneName} --name ${l.name} --query "{state: virtualNetworkLinkState, provisioning: provisioningState}"   # a link stuck outside Completed must be deleted and re-created`);
+      }
     }
   }
   if (records) {
@@ -170,6 +174,8 @@ function computePrivatePath(ctx: RuleContext, cluster: ManagedCluster, registry:
       if (expected && expected.length > 0 && !rec.ipv4Addresses.some((ip) => expected.includes(ip))) {
         reasons.push(`the A record ${w.relative} points to ${rec.ipv4Addresses.join(", ")}, not the private endpoint's ${expected.join(", ")}`);
         evidence.push({ source: rec.source.file, path: `${rec.source.path}.aRecords`, observed: rec.ipv4Addresses.join(", "), expected: expected.join(", ") });
+        fixes.push(`az network private-dns record-set a add-record --resource-group ${zoneRg} --zone-name ${zoneName} --record-set-name ${w.relative} --ipv4-address ${expected[0]}`);
+        for (const stale of rec.ipv4Addresses) fixes.push(`az network private-dns record-set a remove-record --resource-group ${zoneRg} --zone-name ${zoneName} --record-set-name ${w.relative} --ipv4-address ${stale}`);
       }
     }
   }
@@ -224,13 +230,36 @@ export interface NsgVerdict {
   shadowedAllows: SecurityRule[];
 }
 
+function cidrsOverlap(a: string, b: string): boolean | undefined {
+  const x = cidrContains(a, b.split("/")[0] ?? "");
+  const y = cidrContains(b, a.split("/")[0] ?? "");
+  return x === undefined || y === undefined ? undefined : x || y;
+}
+
+/** Does an NSG rule's source cover the node subnet? `nodePrefixes` undefined: the subnet's address range is not in the evidence. */
+function sourceMatchesNodes(prefixes: string[], nodePrefixes: string[] | undefined): boolean | undefined {
+  const results = prefixes.map((raw): boolean | undefined => {
+    const p = raw.toLowerCase();
+    if (p === "*" || p === "any" || p === "virtualnetwork" || p === "0.0.0.0/0") return true;
+    if (!/^[0-9.]+(\/\d+)?$/.test(p)) return false; // other service tags (AzureLoadBalancer, Internet, ...) never hold node addresses
+    if (!nodePrefixes || nodePrefixes.length === 0) return undefined;
+    const o = nodePrefixes.map((n) => cidrsOverlap(p, n));
+    return o.some((m) => m === true) ? true : o.some((m) => m === undefined) ? undefined : false;
+  });
+  return results.some((m) => m === true) ? true : results.some((m) => m === undefined) ? undefined : false;
+}
+
 /** First-match evaluation of outbound TCP 443 from the node subnet to the registry's public endpoint. */
-export function evaluateNsgOutbound(nsg: NetworkSecurityGroup, region: string | undefined, destIp?: string): NsgVerdict {
+export function evaluateNsgOutbound(nsg: NetworkSecurityGroup, region: string | undefined, destIp?: string, nodePrefixes?: string[]): NsgVerdict {
   const rules = nsg.securityRules.filter((r) => r.direction.toLowerCase() === "outbound").sort((a, b) => a.priority - b.priority);
   const shadowed: SecurityRule[] = [];
   for (const r of rules) {
     if (!["*", "tcp"].includes(r.protocol.toLowerCase())) continue;
     if (!portMatches443(r.destinationPortRanges)) continue;
+    // A rule scoped to another source range (a shared NSG) does not govern the nodes' traffic.
+    const fromNodes = sourceMatchesNodes(r.sourceAddressPrefixes.length ? r.sourceAddressPrefixes : ["*"], nodePrefixes);
+    if (fromNodes === false) continue;
+    if (fromNodes === undefined) return { nsg, decision: "unknown", rule: r, shadowedAllows: [] };
     const matches = r.destinationAddressPrefixes.map((p) => (destIp && /^[0-9.]+(\/\d+)?$/.test(p) ? cidrContains(p, destIp) : tagMatchesPublicAcr(p, region)));
     if (matches.some((m) => m === true)) {
       if (r.access.toLowerCase() === "deny") {
@@ -248,6 +277,13 @@ export function nsgsForCluster(ctx: RuleContext, cluster: ManagedCluster): Netwo
   const vnets = factValue(ctx.snapshot.virtualNetworks) ?? [];
   const nsgIds = new Set(vnets.flatMap((v) => v.subnets.filter((sn) => subnets.includes(normId(sn.id)) && sn.nsgId).map((sn) => normId(sn.nsgId))));
   return (factValue(ctx.snapshot.networkSecurityGroups) ?? []).filter((n) => n.subnetIds.some((id) => subnets.includes(normId(id))) || nsgIds.has(normId(n.id)));
+}
+
+/** Address ranges of the node subnets, when the VNet is in the evidence. */
+export function clusterSubnetPrefixes(ctx: RuleContext, cluster: ManagedCluster): string[] | undefined {
+  const subnets = clusterSubnetIds(cluster);
+  const found = (factValue(ctx.snapshot.virtualNetworks) ?? []).flatMap((v) => v.subnets).filter((sn) => subnets.includes(normId(sn.id)));
+  return found.length > 0 ? found.flatMap((sn) => sn.addressPrefixes) : undefined;
 }
 
 export function routeTablesForCluster(ctx: RuleContext, cluster: ManagedCluster): RouteTable[] {

@@ -43,3 +43,14 @@ export function observedCause(
 export function hostOf(o: Observation): string {
   return o.host ?? o.classification?.host ?? o.image?.host ?? "the registry";
 }
+
+/** The part of a failure that names its cause: runtime errors open with the image name twice, so a plain prefix cuts the cause off. */
+export function errorDetail(o: Observation, cause: RegExp, max = 220): string {
+  const text = o.classification?.firstError ?? o.message;
+  const at = text.search(cause);
+  const tail = at >= 0 ? text.slice(at) : text;
+  // Long URLs (SAS query strings) sit in the middle; the transport error that decides the cause is at the end.
+  if (tail.length <= max) return tail;
+  const half = Math.floor((max - 1) / 2);
+  return `${tail.slice(0, half)}…${tail.slice(tail.length - half)}`;
+}
