@@ -1,6 +1,6 @@
 import rule from "./cfg-auth-as-arm-disabled.js";
 import { ruleTester } from "../../test/rule-tester.js";
-import { acrPull401, failedEvent, miCluster, node, registry, snapshot } from "../../test/factories.js";
+import { acrPull401, failedEvent, miCluster, node, registry, snapshot, spCluster } from "../../test/factories.js";
 
 const IMG = "fabrikamregistry.azurecr.io/shop/cart:2.4.0";
 const armOff = registry({ name: "fabrikamregistry", azureAdAuthenticationAsArmPolicy: "disabled" });
@@ -25,6 +25,11 @@ ruleTester(rule, {
     },
   ],
   valid: [
+    {
+      name: "service-principal cluster on 1.28: it presents the SP secret as basic auth, not an Entra token",
+      snapshot: snapshot({ clusters: [spCluster({ kubernetesVersion: "1.28", currentKubernetesVersion: "1.28.15", agentPools: [{ name: "system", mode: "System", osType: "Linux", currentOrchestratorVersion: "1.28.15" }] })], registries: [armOff], events: [failedEvent(acrPull401(IMG, "oauth"))] }),
+      expect: "pass",
+    },
     { name: "ARM-audience tokens accepted", snapshot: snapshot({ clusters: [cluster("1.28.15")], registries: [registry({ name: "fabrikamregistry" })] }), expect: "pass" },
     { name: "policy not reported (older API version): treated as enabled, the default", snapshot: snapshot({ clusters: [cluster("1.28.15")], registries: [registry({ name: "fabrikamregistry", azureAdAuthenticationAsArmPolicy: undefined })] }), expect: "pass" },
     {

@@ -4,14 +4,14 @@ import { clusters, registryTargets } from "./lib/targets.js";
 import { FIRST_ACR_AUDIENCE_MINOR, lowestKubelet } from "./lib/arm-audience.js";
 import { observationEvidence } from "./lib/observations.js";
 import { q, registryRg } from "./lib/commands.js";
-import { clusterRg } from "./lib/principals.js";
+import { clusterRg, isMsiCluster } from "./lib/principals.js";
 
 export default defineRule({
   id: "cfg-auth-as-arm-disabled",
   codes: ["CFG_AUTH_AS_ARM_DISABLED"],
   stage: "registry",
   title: "Registry refuses the ARM-audience tokens the cluster presents",
-  description: "When a registry disables ARM-audience Entra tokens (policies.azureADAuthenticationAsArmPolicy disabled), checks whether the cluster's ACR credential provider still presents them: kubelets before 1.29 always do (cloud-provider-azure#8593).",
+  description: "When a registry disables ARM-audience Entra tokens (policies.azureADAuthenticationAsArmPolicy disabled), checks whether a managed-identity cluster's ACR credential provider still presents them: kubelets before 1.29 always do (cloud-provider-azure#8593); service-principal clusters send basic auth instead.",
   appliesTo: usesAcr,
   requires: ["clusters", "registries"],
   check(ctx) {
@@ -21,6 +21,9 @@ export default defineRule({
       for (const t of registryTargets(ctx)) {
         const reg = t.registry;
         const check = `${reg.loginServer} accepts the token audience ${cluster.name} presents`;
+        // On service-principal clusters the credential provider hands the SP's id and secret to ACR as basic auth
+        // (useManagedIdentityExtension false in kubernetes-sigs/cloud-provider-azure's acr provider): no Entra token is exchanged.
+        if (!isMsiCluster(cluster)) { out.push({ kind: "pass", check, subject: reg.id, message: "a service-principal cluster presents its client id and secret, not an Entra token, so the token-audience policy does not apply" }); continue; }
         if ((reg.azureAdAuthenticationAsArmPolicy ?? "enabled").toLowerCase() !== "disabled") { out.push({ kind: "pass", check, subject: reg.id, message: "ARM-audience tokens are accepted" }); continue; }
         if (!kubelet) { out.push({ kind: "unknown", check, subject: reg.id, reason: "the registry refuses ARM-audience tokens and the cluster's Kubernetes version is not in the evidence" }); continue; }
         const old = kubelet.minor < FIRST_ACR_AUDIENCE_MINOR;
