@@ -301,6 +301,8 @@ export function publicPathClosed(ctx: RuleContext, cluster: ManagedCluster, regi
   if ((registry.networkRuleSet?.defaultAction ?? "Allow").toLowerCase() !== "deny") return "open";
   const egress = clusterEgressIps(ctx, cluster);
   if (egress.ips.length === 0) return "unknown";
-  const allowed = egress.ips.some((e) => (registry.networkRuleSet?.ipRules ?? []).some((r) => cidrContains(r.value, e.ip) === true));
+  // Outbound flows leave from any of the load balancer's / NAT gateway's IPs, so one IP missing from the
+  // rules already fails some pulls: the path counts as open only when every egress IP is allowed.
+  const allowed = egress.ips.every((e) => (registry.networkRuleSet?.ipRules ?? []).some((r) => cidrContains(r.value, e.ip) === true));
   return allowed ? "open" : "closed";
 }
