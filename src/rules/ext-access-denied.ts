@@ -1,16 +1,18 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { externalAuthFailures } from "./lib/external.js";
-import { observationEvidence } from "./lib/observations.js";
+import { observationEvidence, pullEvidenceMissing } from "./lib/observations.js";
+
+const TITLE = "Registry denies the repository to the presented credentials";
 
 export default defineRule({
   id: "ext-access-denied",
   codes: ["EXT_ACCESS_DENIED"],
   stage: "external",
-  title: "Registry denies the repository to the presented credentials",
+  title: TITLE,
   description: "For non-ACR registries: the registry authenticated the pull secret's credentials but denies this repository (403, DENIED, insufficient_scope).",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     for (const x of externalAuthFailures(ctx)) {
       const c = x.failure.classification;
       const denied = c?.causes[0]?.code === "EXT_ACCESS_DENIED" || c?.httpStatus === 403;

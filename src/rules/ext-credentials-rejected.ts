@@ -1,17 +1,19 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { externalAuthFailures } from "./lib/external.js";
-import { observationEvidence } from "./lib/observations.js";
+import { observationEvidence, pullEvidenceMissing } from "./lib/observations.js";
 import { secretRecreateCommand } from "./lib/secrets.js";
+
+const TITLE = "Registry rejects the pull secret's credentials";
 
 export default defineRule({
   id: "ext-credentials-rejected",
   codes: ["EXT_CREDENTIALS_REJECTED"],
   stage: "external",
-  title: "Registry rejects the pull secret's credentials",
+  title: TITLE,
   description: "For 401 failures against non-ACR registries where the pod has a matching pull secret (and its token is not simply expired), reports that the registry rejects those credentials.",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     const now = Date.parse(ctx.snapshot.now);
     for (const x of externalAuthFailures(ctx)) {
       if (x.secrets.kind !== "matching" || !x.pod) continue;

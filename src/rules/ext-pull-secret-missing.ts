@@ -1,18 +1,20 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { externalAuthFailures } from "./lib/external.js";
 import { observedCause } from "./lib/observed.js";
-import { observationEvidence } from "./lib/observations.js";
+import { observationEvidence, pullEvidenceMissing, type Observation } from "./lib/observations.js";
 import { secretRecreateCommand } from "./lib/secrets.js";
+
+const TITLE = "Private registry pulled without credentials";
 
 export default defineRule({
   id: "ext-pull-secret-missing",
   codes: ["EXT_PULL_SECRET_MISSING"],
   stage: "external",
-  title: "Private registry pulled without credentials",
+  title: TITLE,
   description: "For authentication failures against non-ACR registries, checks the pod's imagePullSecrets (after the ServiceAccount merge): none listed, or listed but absent from the namespace; also reads FailedToRetrieveImagePullSecret events.",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     const done = new Set<string>();
     for (const x of externalAuthFailures(ctx)) {
       const s = x.secrets;
@@ -44,7 +46,8 @@ export default defineRule({
     }
     // The kubelet's own word that a referenced secret is missing.
     out.push(...observedCause(ctx, "EXT_PULL_SECRET_MISSING", {
-      filter: (o) => !(o.pod && done.has(`pod/${o.pod.namespace}/${o.pod.name}`)),
+      // only the kubelet's secret-retrieval message: an anonymous 401 the classifier also ranks here was judged above
+      filter: (o) => isSecretRetrievalFailure(o) && !(o.pod && done.has(`pod/${o.pod.namespace}/${o.pod.name}`)),
       title: () => "Referenced image pull secret cannot be retrieved",
       message: (o) => `The kubelet could not retrieve the pod's image pull secret(s): ${o.classification?.firstError.slice(0, 200) ?? o.message.slice(0, 200)}. The pull goes ahead without those credentials.`,
       fix: (o) => [`kubectl -n ${o.pod?.namespace ?? "<NS>"} get secrets   # create the missing docker-registry secret with kubectl create secret docker-registry`],
@@ -52,3 +55,8 @@ export default defineRule({
     return out;
   },
 });
+
+/** kubelet: reason FailedToRetrieveImagePullSecret, "Unable to retrieve some image pull secrets (...)" (pkg/kubelet/kubelet_pods.go). */
+function isSecretRetrievalFailure(o: Observation): boolean {
+  return o.reason === "FailedToRetrieveImagePullSecret" || /Unable to retrieve some image pull secrets|does not have the proper auth \(image secret\)/i.test(o.message);
+}

@@ -1,17 +1,19 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { externalAuthFailures } from "./lib/external.js";
-import { observationEvidence } from "./lib/observations.js";
+import { observationEvidence, pullEvidenceMissing } from "./lib/observations.js";
 import { secretRecreateCommand } from "./lib/secrets.js";
+
+const TITLE = "Pull secret has no entry for the image's registry";
 
 export default defineRule({
   id: "ext-pull-secret-wrong-registry",
   codes: ["EXT_PULL_SECRET_WRONG_REGISTRY"],
   stage: "external",
-  title: "Pull secret has no entry for the image's registry",
+  title: TITLE,
   description: "For authentication failures against non-ACR registries, checks that one of the pod's pull secrets has an auths key matching the image host (docker.io aliases folded, ports significant).",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     for (const x of externalAuthFailures(ctx)) {
       if (x.secrets.kind !== "no-matching-entry" || !x.pod) continue;
       const secrets = x.secrets.secrets;

@@ -1,16 +1,20 @@
 import { defineRule } from "../engine/types.js";
 import { observedCause, hostOf } from "./lib/observed.js";
 import { hostKind } from "./lib/images.js";
+import { pullEvidenceMissing } from "./lib/observations.js";
+
+const TITLE = "Registry throttles pulls";
 
 export default defineRule({
   id: "ext-rate-limited",
   codes: ["EXT_RATE_LIMITED"],
   stage: "external",
-  title: "Registry throttles pulls",
+  title: TITLE,
   description: "Reads toomanyrequests / 429 failures (Docker Hub pull rate limit, ACR SKU throttling) and kubelet pull QPS limits.",
   requires: [],
-  check: (ctx) =>
-    observedCause(ctx, "EXT_RATE_LIMITED", {
+  check: (ctx) => [
+    ...pullEvidenceMissing(ctx, TITLE),
+    ...observedCause(ctx, "EXT_RATE_LIMITED", {
       subject: hostOf,
       title: (o) => `${hostOf(o)} throttles pulls`,
       message: (o, all) => `${hostOf(o)} answers 429 Too Many Requests${/unauthenticated/i.test(o.message) ? " for unauthenticated pulls" : ""} (${all.length} failing pull(s), e.g. ${o.image?.raw ?? ""}). ${hostOf(o) === "docker.io" ? "Docker Hub limits anonymous pulls per source IP, and all nodes share the cluster's egress IP." : hostKind(hostOf(o)) === "acr" ? "The registry's SKU limits read operations per minute." : ""}`,
@@ -22,4 +26,5 @@ export default defineRule({
             `# or authenticate the pulls (higher limits): kubectl create secret docker-registry dockerhub --docker-server=docker.io --docker-username=<USER> --docker-password="$DOCKERHUB_TOKEN"`,
           ],
     }),
+  ],
 });

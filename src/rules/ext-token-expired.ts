@@ -2,7 +2,7 @@ import { defineRule, type Outcome } from "../engine/types.js";
 import { factValue } from "./lib/principals.js";
 import { failures, observationEvidence } from "./lib/observations.js";
 import { entryFor, secretRecreateCommand } from "./lib/secrets.js";
-import { hostKind } from "./lib/images.js";
+import { hostKind, normaliseHost, parseImageRef } from "./lib/images.js";
 
 export default defineRule({
   id: "ext-token-expired",
@@ -17,11 +17,19 @@ export default defineRule({
     const pods = factValue(ctx.snapshot.pods) ?? [];
     const secrets = factValue(ctx.snapshot.pullSecrets) ?? [];
     const fails = failures(ctx);
+    if (ctx.snapshot.pullSecrets.status !== "ok") {
+      const referencing = pods.filter((p) => p.imagePullSecrets.length > 0);
+      if (referencing.length > 0) out.push({ kind: "unknown", check: "expiry of tokens in pull secrets", reason: `pods reference pull secrets (${[...new Set(referencing.map((p) => `${p.namespace}/${p.imagePullSecrets.join(",")}`))].slice(0, 3).join("; ")}), but no secrets are in the evidence (kubectl get secrets -n <NS> -o json)` });
+      return out;
+    }
     for (const s of secrets) {
       for (const e of s.auths) {
         if (!e.tokenExpiresAt || Date.parse(e.tokenExpiresAt) >= now) continue;
-        const users = pods.filter((p) => p.namespace === s.namespace && p.imagePullSecrets.includes(s.name) && p.containers.some((c) => entryFor(s, c.image.split("/")[0] ?? "") === e));
-        const failing = fails.filter((f) => f.pod && f.pod.namespace === s.namespace && users.some((u) => u.name === f.pod!.name));
+        // the image's registry host, parsed like containerd does ("redis:7" is docker.io, not host "redis:7")
+        const usesEntry = (image: string) => { const ref = parseImageRef(image); return ref.valid && entryFor(s, ref.host, ref.repository) === e; };
+        const users = pods.filter((p) => p.namespace === s.namespace && p.imagePullSecrets.includes(s.name) && p.containers.some((c) => usesEntry(c.image)));
+        // only failures of pulls that present this credential make it an error; another container's failure does not
+        const failing = fails.filter((f) => f.pod && f.pod.namespace === s.namespace && users.some((u) => u.name === f.pod!.name) && (f.image?.valid ? usesEntry(f.image.raw) : !!f.host && normaliseHost(f.host) === normaliseHost(e.host)));
         if (users.length === 0) continue;
         out.push({
           kind: "finding",

@@ -2,16 +2,19 @@ import { defineRule, type Outcome } from "../engine/types.js";
 import { factValue } from "./lib/principals.js";
 import { parseImageRef } from "./lib/images.js";
 import { observedCause } from "./lib/observed.js";
+import { pullEvidenceMissing } from "./lib/observations.js";
+
+const TITLE = "Malformed image reference";
 
 export default defineRule({
   id: "img-invalid-reference",
   codes: ["IMG_INVALID_REFERENCE"],
   stage: "image",
-  title: "Malformed image reference",
+  title: TITLE,
   description: "Parses every container image reference like containerd does (host, lowercase repository path, tag, digest) and reads InvalidImageName / invalid reference format failures.",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     const seen = new Set<string>();
     for (const p of factValue(ctx.snapshot.pods) ?? []) {
       p.containers.forEach((c, i) => {

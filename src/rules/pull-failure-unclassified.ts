@@ -1,20 +1,22 @@
 import { defineRule, type Outcome } from "../engine/types.js";
-import { failures, observationEvidence, podSubject, topCode } from "./lib/observations.js";
+import { failures, observationEvidence, podSubject, topCode, pullEvidenceMissing } from "./lib/observations.js";
 import { hostKind } from "./lib/images.js";
 import { pullAccess } from "./lib/pull-access.js";
 import { privatePath, publicPathClosed } from "./lib/network.js";
 import { FIRST_ACR_AUDIENCE_MINOR, lowestKubelet } from "./lib/arm-audience.js";
 import { registryTargets, undescribedAcrHosts } from "./lib/targets.js";
 
+const TITLE = "Pull failures no known cause explains";
+
 export default defineRule({
   id: "pull-failure-unclassified",
   codes: ["PULL_FAILURE_UNCLASSIFIED"],
   stage: "registry",
-  title: "Pull failures no known cause explains",
+  title: TITLE,
   description: "Keeps every observed pull failure accounted for: messages that match no known cause are reported with the raw text, and ACR 401/403 failures that no configuration fact explains are listed as checks that need node-side evidence.",
   requires: [],
   check(ctx) {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
     const groups = new Map<string, ReturnType<typeof failures>>();
     for (const f of failures(ctx)) {
       if (f.classification?.causeless || topCode(f) !== "PULL_FAILURE_UNCLASSIFIED") continue;

@@ -26,7 +26,7 @@ export function externalAuthFailures(ctx: RuleContext): ExternalFailure[] {
       const authish = AUTH_CODES.has(codes[0] ?? "") || c.httpStatus === 401 || c.httpStatus === 403;
       if (!authish) continue;
       const pod = f.pod ? findPod(ctx, f.pod.namespace, f.pod.name) : undefined;
-      out.push({ failure: f, pod, host, secrets: secretStatus(ctx, pod, host) });
+      out.push({ failure: f, pod, host, secrets: secretStatus(ctx, pod, host, f.image?.valid ? f.image.repository : undefined) });
     }
     return out;
   });

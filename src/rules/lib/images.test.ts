@@ -38,3 +38,20 @@ test("hosts are classified ACR / data / external", () => {
   assert.equal(editDistance("northwindprod", "northwindprd"), 1);
   assert.ok(editDistance("abc", "xyzxyzxyz") > 3);
 });
+
+test("first path component: host when it has a dot, a port, is localhost or has upper case (distribution/reference)", () => {
+  assert.equal(parseImageRef("MyOrg/app:1").host, "myorg", "an upper-case first component is a host, like containerd");
+  assert.equal(parseImageRef("myorg/app:1").host, "docker.io");
+  assert.equal(parseImageRef("myorg/app:1").repository, "myorg/app");
+  assert.equal(parseImageRef("index.docker.io/library/redis").host, "docker.io");
+  assert.equal(parseImageRef("https://contoso.azurecr.io/app:1").valid, false, "a scheme is not part of a reference");
+  assert.equal(parseImageRef("contoso.azurecr.io/app:").valid, false, "empty tag");
+  assert.equal(parseImageRef("contoso.azurecr.io/app\u200b:1").valid, false, "invisible characters");
+  assert.equal(parseImageRef(`app@sha256:${"a".repeat(63)}`).valid, false, "a short digest");
+});
+
+test("digests of registered algorithms have their exact length and lower-case hex", () => {
+  assert.equal(parseImageRef(`app@sha256:${"a".repeat(64)}`).valid, true);
+  assert.equal(parseImageRef(`app@sha256:${"A".repeat(64)}`).valid, false);
+  assert.equal(parseImageRef(`app@sha512:${"b".repeat(128)}`).valid, true);
+});

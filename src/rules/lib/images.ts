@@ -19,6 +19,8 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;
 
+const DIGEST_SIZES: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
 const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
 
 export function normaliseHost(host: string): string {
@@ -39,6 +41,10 @@ export function parseImageRef(raw: string): ImageRef {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) return bad(`invalid digest "${digest}"`);
+    // go-digest validates registered algorithms exactly: sha256 is 64 lower-case hex characters
+    const [algorithm, encoded = ""] = digest.split(":");
+    const size = DIGEST_SIZES[algorithm ?? ""];
+    if (size !== undefined && !new RegExp(`^[a-f0-9]{${size}}$`).test(encoded)) return bad(`invalid ${algorithm} digest "${digest}"`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf("/");
