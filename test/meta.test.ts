@@ -26,6 +26,8 @@ test("every rule has its table-driven test beside it and its page in docs/rules/
   const orphanDocs = existsSync(join(root, "docs", "rules")) ? readdirSync(join(root, "docs", "rules")).filter((f) => f.endsWith(".md") && f !== "README.md" && !RULES.some((r) => `${r.id}.md` === f)) : [];
   assert.deepEqual(missing, []);
   assert.deepEqual(orphanDocs, [], "doc pages without a rule");
+  const index = readFileSync(join(root, "docs", "rules", "README.md"), "utf8");
+  assert.deepEqual(RULES.filter((r) => !index.includes(`(${r.id}.md)`)).map((r) => r.id), [], "rules missing from docs/rules/README.md");
 });
 
 test("every cause code is produced by some rule and exercised by a rule test", () => {
