@@ -1,18 +1,25 @@
 // Reporters: pure functions Report -> string. They order and format; they never filter, re-rank or decide.
 
-import type { Report } from "../engine/types.js";
+import type { Report, RuleMeta } from "../engine/types.js";
+import { RULES } from "../rules/index.js";
+import { renderHtml } from "./html.js";
 import { renderJson } from "./json.js";
+import { renderJunit } from "./junit.js";
 import { renderMarkdown } from "./markdown.js";
+import { renderSarif } from "./sarif.js";
 import { renderTerminal } from "./terminal.js";
 
 export { renderJson, reportToJson, REPORT_SCHEMA_ID } from "./json.js";
 export { renderMarkdown } from "./markdown.js";
 export { renderTerminal, DEFAULT_WIDTH, type TerminalOptions } from "./terminal.js";
+export { renderHtml, stageStatuses, type StageState, type StageStatus } from "./html.js";
+export { renderSarif, reportToSarif } from "./sarif.js";
+export { renderJunit } from "./junit.js";
 
-/** Output formats (sarif, junit and html will join them). */
-export type Format = "terminal" | "json" | "markdown";
+/** Output formats. */
+export type Format = "terminal" | "json" | "markdown" | "html" | "sarif" | "junit";
 
-export const FORMATS = ["terminal", "json", "markdown"] as const satisfies readonly Format[];
+export const FORMATS = ["terminal", "json", "markdown", "html", "sarif", "junit"] as const satisfies readonly Format[];
 
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
@@ -25,6 +32,8 @@ export interface RenderOptions {
   verbose?: boolean;
   /** wrap column for prose (terminal only; default 100) */
   width?: number;
+  /** rule metadata for SARIF's rule descriptors (default: every built-in rule) */
+  rules?: readonly RuleMeta[];
 }
 
 export function render(report: Report, format: Format, opts: RenderOptions = {}): string {
@@ -39,6 +48,12 @@ export function render(report: Report, format: Format, opts: RenderOptions = {})
       return renderJson(report);
     case "markdown":
       return renderMarkdown(report);
+    case "html":
+      return renderHtml(report);
+    case "sarif":
+      return renderSarif(report, opts.rules ?? RULES);
+    case "junit":
+      return renderJunit(report);
     default: {
       const unreachable: never = format;
       throw new Error(`unknown format: ${String(unreachable)}`);
