@@ -1,6 +1,7 @@
 // Plain-text `kubectl describe pod` output: pod identity, images and the Events table.
 
 import type { PodDescription, Source } from "../snapshot/types.js";
+import { redact } from "../classify/classify.js";
 
 /** True when the text looks like `kubectl describe pod` output (one or more pods). */
 export function looksLikeDescribePod(text: string): boolean {
@@ -33,7 +34,7 @@ function parseEventRow(line: string, cols: number[] | undefined): DescribeEvent 
   return {
     type: type || undefined,
     reason: reason || undefined,
-    message: message ?? "",
+    message: redact(message ?? ""), // describe output quotes the same messages as events: redact tokens at read time
     count: count !== undefined ? Number(count) : undefined,
   };
 }

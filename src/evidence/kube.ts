@@ -2,6 +2,12 @@
 
 import type { ContainerSpec, ContainerStatus, KubeEvent, Node, Pod, ServiceAccount, Source } from "../snapshot/types.js";
 import { asArr, asNonEmpty, asNum, asObj, asStr, getKey, isObj, type Json, type JsonObject } from "./util.js";
+import { redact } from "../classify/classify.js";
+
+// Kubernetes messages can quote tokens and SAS signatures (blob URLs with sig=...): they are redacted at read time.
+function redactOptional(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : redact(s);
+}
 
 export function meta(o: JsonObject): { namespace?: string; name?: string; uid?: string } {
   const m = getKey(o, "metadata");
@@ -48,7 +54,7 @@ export function normaliseEvent(o: JsonObject, source: Source): KubeEvent {
     name: m.name,
     type: asNonEmpty(getKey(o, "type")),
     reason: asNonEmpty(getKey(o, "reason")),
-    message: asStr(getKey(o, "message")) ?? asStr(getKey(o, "note")) ?? "",
+    message: redact(asStr(getKey(o, "message")) ?? asStr(getKey(o, "note")) ?? ""),
     count: asNum(getKey(o, "count")) ?? asNum(getKey(series, "count")) ?? asNum(getKey(o, "deprecatedCount")),
     firstTimestamp: first,
     lastTimestamp: last,
@@ -84,7 +90,7 @@ function status(s: Json, kind: ContainerStatus["kind"]): ContainerStatus | undef
     imageID: asNonEmpty(getKey(s, "imageID")),
     kind,
     waiting: waiting
-      ? { reason: asNonEmpty(getKey(waiting, "reason")), message: asNonEmpty(getKey(waiting, "message")) }
+      ? { reason: asNonEmpty(getKey(waiting, "reason")), message: redactOptional(asNonEmpty(getKey(waiting, "message"))) }
       : undefined,
     running: getKey(state, "running") !== undefined,
     terminated: terminated
