@@ -20,6 +20,8 @@ interface IO {
   stdin: () => Promise<string>;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal (live progress display); defaults to false */
+  stderrIsTTY?: boolean;
 }
 
 function useColor(io: IO, flag: boolean | undefined): boolean {
@@ -61,7 +63,7 @@ async function loadSnapshot(opts: { evidence?: string; snapshot?: string; now?: 
       throw new UsageError((e as Error).message);
     }
   }
-  throw new UsageError("live diagnosis (-g RG -n CLUSTER) is not available in this build yet; use --evidence DIR or --snapshot FILE");
+  throw new UsageError("nothing to diagnose: pass -g RG -n CLUSTER (live), --evidence DIR or --snapshot FILE");
 }
 
 function reportFileProblems(io: IO, snapshot: Snapshot): void {
@@ -108,16 +110,29 @@ export async function run(argv: string[], io: IO): Promise<number> {
       .option("-n, --name <cluster>", "live: the cluster name")
       .option("--image <ref...>", "also diagnose these image references")
       .option("--registry <name...>", "also diagnose these registries (name, login server or id)")
+      .option("--subscription <id>", "live: the cluster's subscription (default: az's current subscription)")
+      .option("--namespace <ns>", "live: read only this namespace's pods and events")
+      .option("--timeout <seconds>", "live: give up on Azure/Kubernetes calls after this long", "30")
+      .option("--context <name>", "live: kubeconfig context (default: the current one)")
+      .option("--kubeconfig <file>", "live: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
       .addHelpText("after", `
 Examples:
+  pulldoctor diagnose -g rg-aks -n aks-prod
+  pulldoctor diagnose -g rg-aks -n aks-prod --namespace shop --image contoso.azurecr.io/shop/api:1.4.3 --format json
   pulldoctor diagnose --evidence ./evidence
   pulldoctor diagnose --evidence ./evidence --format json > report.json
   pulldoctor diagnose --snapshot snapshot.json --image contoso.azurecr.io/shop/api:1.4.2
 
 Exit status: 0 no error finding, 1 at least one error finding, 2 the tool could not run.`),
-  ).action(async (opts: { evidence?: string; snapshot?: string; resourceGroup?: string; name?: string; image?: string[]; registry?: string[]; format: string; output?: string; color?: boolean; verbose?: boolean; now?: string; expiringWithin: string }) => {
+  ).action(async (opts: { evidence?: string; snapshot?: string; resourceGroup?: string; name?: string; image?: string[]; registry?: string[]; subscription?: string; namespace?: string; timeout?: string; context?: string; kubeconfig?: string; format: string; output?: string; color?: boolean; verbose?: boolean; now?: string; expiringWithin: string }) => {
     const format = checkFormat(opts.format);
-    const snapshot = await loadSnapshot({ evidence: opts.evidence, snapshot: opts.snapshot, now: opts.now ? parseNow(opts.now) : undefined, image: opts.image, registry: opts.registry });
+    const now = opts.now ? parseNow(opts.now) : undefined;
+    let snapshot: Snapshot;
+    if (!opts.evidence && !opts.snapshot && (opts.resourceGroup || opts.name)) {
+      if (!opts.resourceGroup || !opts.name) throw new UsageError("live diagnosis needs both -g RESOURCE_GROUP and -n CLUSTER");
+      const { liveSnapshot } = await import("./live.js");
+      snapshot = await liveSnapshot({ ...opts, resourceGroup: opts.resourceGroup, name: opts.name, now }, { stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true, env: io.env });
+    } else snapshot = await loadSnapshot({ evidence: opts.evidence, snapshot: opts.snapshot, now, image: opts.image, registry: opts.registry });
     reportFileProblems(io, snapshot);
     const report = evaluate(snapshot, RULES, { expiringWithinDays: parseDays(opts.expiringWithin) });
     await emit(io, report, format, opts);
@@ -211,13 +226,38 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
 
   program
     .command("demo")
-    .description("diagnose the built-in broken example environment")
+    .description("start the sandbox with a built-in broken environment and run the real live diagnose against it")
     .option("--no-color", "disable colour")
-    .action(async (opts: { color?: boolean }) => {
+    .option("-f, --format <format>", `output format: ${FORMATS.join(", ")}`, "terminal")
+    .action(async (opts: { color?: boolean; format: string }) => {
+      const format = checkFormat(opts.format);
       const { demoEvidenceDir } = await import("./demo.js");
-      const snapshot = await loadSnapshot({ evidence: demoEvidenceDir() });
+      const { startSandbox } = await import("../sandbox/server.js");
+      const { liveSnapshot } = await import("./live.js");
+      const sb = await startSandbox({ scenarioDir: demoEvidenceDir() });
+      let snapshot: Snapshot;
+      try {
+        io.stderr(`pulldoctor: demo sandbox on ${sb.url}: diagnosing ${sb.clusterName} live through the Azure SDKs and the Kubernetes client\n`);
+        // only the sandbox's variables: the user's own Azure login and kubeconfig are never touched by the demo
+        snapshot = await liveSnapshot({ resourceGroup: sb.resourceGroup, name: sb.clusterName, subscription: sb.subscriptionId, kubeconfig: sb.kubeconfigPath }, { stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true, env: { ...sb.env } });
+      } finally {
+        await sb.stop();
+      }
       const report = evaluate(snapshot, RULES);
-      io.stdout(render(report, "terminal", { color: useColor(io, opts.color) }));
+      io.stdout(render(report, format, { color: useColor(io, opts.color) }));
+      exitCode = 0;
+    });
+
+  program
+    .command("sandbox")
+    .description("serve a scenario folder as Azure Resource Manager, Microsoft Graph, Entra ID and the Kubernetes API until Ctrl-C")
+    .requiredOption("--scenario <dir>", "evidence / scenario folder to serve")
+    .option("--latency-ms <ms>", "delay every response by this many milliseconds", "0")
+    .action(async (opts: { scenario: string; latencyMs?: string }) => {
+      const { openSandbox, sandboxInstructions, serveUntilInterrupted } = await import("./sandbox-cmd.js");
+      const sb = await openSandbox(opts);
+      io.stdout(sandboxInstructions(sb));
+      await serveUntilInterrupted(sb);
       exitCode = 0;
     });
 
@@ -253,6 +293,7 @@ if (invokedDirectly) {
     stdin: readStdin,
     isTTY: process.stdout.isTTY === true,
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
   });
   process.exitCode = code;
 }

@@ -1,0 +1,162 @@
+// `pulldoctor diagnose -g RG -n CLUSTER`: builds the real clients (the only place that does), runs the live
+// collection under one deadline and shows progress on stderr.
+
+import { readFileSync, existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
+import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { SdkArmReader } from "../clients/arm.js";
+import { SdkGraphReader } from "../clients/graph.js";
+import { ClientNodeKubeReader } from "../clients/kube.js";
+import type { LiveClients } from "../clients/types.js";
+import { collectLive, type ProgressEvent } from "../collectors/live.js";
+import type { Snapshot } from "../snapshot/types.js";
+import { UsageError } from "./errors.js";
+
+export interface LiveOptions {
+  resourceGroup: string;
+  name: string;
+  subscription?: string;
+  namespace?: string;
+  image?: string[];
+  registry?: string[];
+  /** seconds */
+  timeout?: string;
+  context?: string;
+  kubeconfig?: string;
+  verbose?: boolean;
+  now?: Date;
+}
+
+export interface LiveIO {
+  stderr: (s: string) => void;
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_TIMEOUT_S = 30;
+
+export function parseTimeout(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_TIMEOUT_S;
+  const m = /^(\d+(?:\.\d+)?)s?$/.exec(v.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`--timeout must be a number of seconds like 30, got "${v}"`);
+  return n;
+}
+
+/** The az CLI's default subscription (`az account show`), read from its profile file; undefined when absent. */
+function azDefaultSubscription(env: NodeJS.ProcessEnv): string | undefined {
+  const file = join(env.AZURE_CONFIG_DIR ?? join(homedir(), ".azure"), "azureProfile.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    // az writes this file with a UTF-8 BOM
+    const profile = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, "")) as { subscriptions?: { id?: string; isDefault?: boolean }[] };
+    return profile.subscriptions?.find((s) => s.isDefault)?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Extra CA for the sandbox (or a TLS-inspecting proxy), added to the system CAs: never a global TLS switch-off. */
+function trustedCas(env: NodeJS.ProcessEnv): string[] | undefined {
+  const file = env.PULLDOCTOR_CA_FILE;
+  if (!file) return undefined;
+  try {
+    return [...rootCertificates, readFileSync(file, "utf8")];
+  } catch (e) {
+    throw new UsageError(`PULLDOCTOR_CA_FILE ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+}
+
+/**
+ * The SDKs build one HTTPS agent per client from these settings; a prebuilt secure context (a standard Node TLS
+ * option, spread into each agent) spares parsing ~150 root certificates once per client.
+ */
+type TrustSettings = { ca: string[]; secureContext: SecureContext };
+
+function trustSettings(ca: string[] | undefined): TrustSettings | undefined {
+  return ca ? { ca, secureContext: createSecureContext({ ca }) } : undefined;
+}
+
+export function buildCredential(env: NodeJS.ProcessEnv, trust: TrustSettings | undefined): TokenCredential {
+  const authorityHost = env.PULLDOCTOR_AUTHORITY_HOST;
+  const tlsOptions = trust ? { tlsOptions: trust } : {};
+  if (authorityHost && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET) {
+    // a non-Microsoft authority (the sandbox): no instance discovery against login.microsoftonline.com
+    return new ClientSecretCredential(env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, { authorityHost, disableInstanceDiscovery: true, ...tlsOptions });
+  }
+  return new DefaultAzureCredential({ ...(authorityHost ? { authorityHost } : {}), ...tlsOptions });
+}
+
+export function buildLiveClients(env: NodeJS.ProcessEnv, opts: { context?: string; kubeconfig?: string }): LiveClients {
+  const ca = trustedCas(env);
+  const trust = trustSettings(ca);
+  const credential = buildCredential(env, trust);
+  let kube: ClientNodeKubeReader;
+  try {
+    kube = new ClientNodeKubeReader({ kubeconfig: opts.kubeconfig ?? env.PULLDOCTOR_KUBECONFIG ?? env.KUBECONFIG?.split(":")[0], context: opts.context });
+  } catch (e) {
+    throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return {
+    arm: new SdkArmReader(credential, { endpoint: env.PULLDOCTOR_ARM_ENDPOINT, tlsOptions: trust }),
+    graph: new SdkGraphReader(credential, { endpoint: env.PULLDOCTOR_GRAPH_ENDPOINT, ca: trust?.ca, secureContext: trust?.secureContext }),
+    kube,
+  };
+}
+
+/** One status line, redrawn in place on a TTY. */
+class ProgressLine {
+  private readonly active = new Map<string, number>();
+  private last = "";
+  constructor(private readonly io: LiveIO, private readonly verbose: boolean) {}
+
+  update(e: ProgressEvent): void {
+    if (e.type === "start") this.active.set(e.call, (this.active.get(e.call) ?? 0) + 1);
+    else {
+      for (const k of [...this.active.keys()]) {
+        if (e.call.includes(k) || k === e.call) {
+          const n = (this.active.get(k) ?? 1) - 1;
+          if (n <= 0) this.active.delete(k);
+          else this.active.set(k, n);
+          break;
+        }
+      }
+    }
+    if (this.io.stderrIsTTY) {
+      const reading = [...this.active.keys()].slice(0, 3).join(", ");
+      const line = `  reading (wave ${e.wave}, ${e.finished}/${e.started} done)${reading ? `: ${reading}` : ""}`;
+      const cols = process.stderr.columns ?? 100;
+      const shown = line.length > cols - 1 ? `${line.slice(0, cols - 2)}…` : line;
+      if (shown !== this.last) this.io.stderr(`\r\x1b[2K${shown}`);
+      this.last = shown;
+      if (e.type === "failed") this.io.stderr(`\r\x1b[2K  ! ${e.message ?? e.call}\n`);
+    } else if (this.verbose && e.type !== "start") {
+      this.io.stderr(`pulldoctor: ${e.type === "done" ? "read" : "failed"} ${e.type === "done" ? e.call : (e.message ?? e.call)}\n`);
+    }
+  }
+
+  clear(): void {
+    if (this.io.stderrIsTTY && this.last) this.io.stderr("\r\x1b[2K");
+  }
+}
+
+export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: LiveClients): Promise<Snapshot> {
+  const timeoutS = parseTimeout(opts.timeout);
+  const subscriptionId = opts.subscription ?? io.env.AZURE_SUBSCRIPTION_ID ?? azDefaultSubscription(io.env);
+  if (!subscriptionId) throw new UsageError("no subscription: pass --subscription ID (or run `az account set`, or set AZURE_SUBSCRIPTION_ID)");
+  const live = clients ?? buildLiveClients(io.env, opts);
+  const progress = new ProgressLine(io, opts.verbose === true);
+  const deadline = AbortSignal.timeout(timeoutS * 1000);
+  try {
+    return await collectLive(
+      live,
+      { subscriptionId, resourceGroup: opts.resourceGroup, clusterName: opts.name, namespace: opts.namespace, images: opts.image ?? [], registries: opts.registry ?? [] },
+      // each of the (at most three) waves gets a fair share of the deadline, so one stalled call cannot starve the rest
+      { abortSignal: deadline, onProgress: (e) => progress.update(e), callTimeoutMs: Math.max(500, (timeoutS * 1000) / 3), now: opts.now },
+    );
+  } finally {
+    progress.clear();
+  }
+}
