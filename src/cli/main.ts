@@ -13,6 +13,7 @@ import { VERSION } from "../version.js";
 import type { Snapshot, AccessQuestion } from "../snapshot/types.js";
 import type { Report } from "../engine/types.js";
 import { answerCanI } from "./can-i.js";
+import { registerProbeCommand } from "./probe-cmd.js";
 
 interface IO {
   stdout: (s: string) => void;
@@ -261,6 +262,8 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
       exitCode = 0;
     });
 
+  registerProbeCommand(program, io, (code) => (exitCode = code));
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -287,6 +290,13 @@ async function readStdin(): Promise<string> {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import("node:fs")).realpathSync(process.argv[1])}`).href;
 if (invokedDirectly) {
+  // `pulldoctor ... | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const code = await run(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -31,6 +31,7 @@ import {
 } from "./graph.js";
 import { meta, normaliseEvent, normaliseNode, normalisePod, normaliseServiceAccount } from "./kube.js";
 import { normalisePullSecret } from "./secrets.js";
+import { recogniseProbeDocument } from "./probe.js";
 import { armTypeFromId, asArr, asNonEmpty, asStr, childPath, getKey, isObj, type Json, type JsonObject } from "./util.js";
 
 /** The element type of a fact array of the Snapshot. */
@@ -440,6 +441,8 @@ export function recogniseJson(root: Json, file: string): Recognition {
     rec.skipped = "scenario expectations, not evidence";
     return rec;
   }
+  const probe = recogniseProbeDocument(root, file);
+  if (probe) return probe;
   visit({ file, rec }, root, "$", 0);
   return rec;
 }

@@ -441,6 +441,10 @@ export interface ProbeStep {
   error?: { kind: string; message: string; httpStatus?: number; code?: string };
   /** small structured facts of the step (addresses, media type, platforms, token actions...) */
   data?: Record<string, string | number | boolean | string[]>;
+  /** which endpoint the step talked to: the login server, the data path (blob redirect target) or the identity service */
+  endpoint?: "login" | "data" | "identity";
+  /** token and exchange steps: which Entra audience was presented (`arm` = https://management.azure.com/, `acr` = https://containerregistry.azure.net) */
+  audience?: "arm" | "acr";
 }
 
 /** The result of probing one registry (and optionally one image) from one place (node, pod, laptop). */
@@ -448,7 +452,7 @@ export interface ProbeResult {
   probeVersion: 1;
   ranAt: string;
   /** where it ran */
-  node?: { name?: string; os?: string; arch?: string; osVersion?: string };
+  node?: { name?: string; os?: string; arch?: string; variant?: string; osVersion?: string; nodePool?: string };
   registry: string;
   image?: string;
   /** which credential was used, never the credential itself */

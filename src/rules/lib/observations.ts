@@ -3,6 +3,7 @@ import type { ContainerStatus, Snapshot, Source } from "../../snapshot/types.js"
 import { classify, type Classification } from "../../classify/classify.js";
 import { parseImageRef, type ImageRef } from "./images.js";
 import { factValue } from "./principals.js";
+import { probeObservations } from "./probe.js";
 
 /** One thing the cluster told us about a pull or a sign-in: an event, a container status, a describe line. */
 export interface Observation {
@@ -124,8 +125,9 @@ function mergeRepeats(list: Observation[]): Observation[] {
   return out;
 }
 
+/** Everything the cluster and the node-side probe told us, in one list: rules read probe results like events. */
 export function observations(ctx: RuleContext): Observation[] {
-  return ctx.memo("observations", () => build(ctx.snapshot));
+  return ctx.memo("observations", () => [...build(ctx.snapshot), ...probeObservations(ctx.snapshot)]);
 }
 
 export function topCode(o: Observation): string | undefined {
