@@ -154,7 +154,7 @@ export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: Live
       live,
       { subscriptionId, resourceGroup: opts.resourceGroup, clusterName: opts.name, namespace: opts.namespace, images: opts.image ?? [], registries: opts.registry ?? [] },
       // each of the (at most three) waves gets a fair share of the deadline, so one stalled call cannot starve the rest
-      { abortSignal: deadline, onProgress: (e) => progress.update(e), callTimeoutMs: Math.max(500, (timeoutS * 1000) / 3), now: opts.now },
+      { abortSignal: deadline, onProgress: (e) => progress.update(e), callTimeoutMs: Math.max(500, Math.floor((timeoutS * 1000) / 3)) /* timers take whole milliseconds */, now: opts.now },
     );
   } finally {
     progress.clear();
