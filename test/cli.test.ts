@@ -131,3 +131,17 @@ test("can-i answers yes, no (with the cause code) and cannot-tell from the same 
   assert.equal(unknownReg.code, 2);
   assert.match(unknownReg.stdout, /cannot tell/);
 });
+
+test("every command has --help with examples", async () => {
+  const top = await runCli(["--help"]);
+  assert.equal(top.code, 0);
+  const section = top.stdout.slice(top.stdout.indexOf("Commands:"));
+  const commands = [...section.matchAll(/^\s{2}([a-z-]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== "help");
+  assert.match(top.stdout, /Examples?:/, "the top-level help shows examples");
+  assert.ok(commands.length >= 8, `commands: ${commands.join(", ")}`);
+  for (const c of commands) {
+    const r = await runCli([c, "--help"]);
+    assert.equal(r.code, 0, `${c} --help exits 0`);
+    assert.match(r.stdout, /Examples?:/, `${c} --help shows examples`);
+  }
+});

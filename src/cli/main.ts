@@ -67,9 +67,11 @@ async function loadSnapshot(opts: { evidence?: string; snapshot?: string; now?: 
   throw new UsageError("nothing to diagnose: pass -g RG -n CLUSTER (live), --evidence DIR or --snapshot FILE");
 }
 
+/** One line per evidence file that could not be used, so a user sees at once what was ignored and why. */
 function reportFileProblems(io: IO, snapshot: Snapshot): void {
   for (const f of snapshot.input.files) {
     if (f.status === "error") io.stderr(`pulldoctor: ${f.file}: ${f.reason ?? "unreadable"}\n`);
+    else if (f.status === "skipped" && !/scenario expectations/.test(f.reason ?? "")) io.stderr(`pulldoctor: skipped ${f.file}: ${f.reason ?? "not recognised"}\n`);
   }
 }
 
@@ -89,7 +91,17 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option("--debug", "print stack traces for internal errors")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(s) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .addHelpText("after", `
+Examples:
+  pulldoctor demo                                      # a broken example environment, diagnosed live
+  pulldoctor diagnose -g rg-aks -n aks-prod            # your cluster: az login + current kubeconfig
+  pulldoctor diagnose --evidence ./evidence            # a folder of az / kubectl JSON output
+  kubectl describe pod api-7d9 | pulldoctor explain -  # one error message -> its cause
+  pulldoctor can-i <objectId> pull contosoacr/team/app --evidence ./evidence
+  pulldoctor probe --image contosoacr.azurecr.io/team/app:1.2.3   # from a node: DNS, TLS, token, manifest
+
+Exit status: 0 no error finding, 1 at least one error finding, 2 the tool could not run.`);
 
   const addReportOptions = (c: Command) =>
     c
@@ -104,7 +116,7 @@ export async function run(argv: string[], io: IO): Promise<number> {
   addReportOptions(
     program
       .command("diagnose")
-      .description("diagnose why images cannot be pulled, from an evidence folder or a saved snapshot")
+      .description("diagnose why images cannot be pulled: live (-g RG -n CLUSTER), from an evidence folder, or from a snapshot")
       .option("-e, --evidence <dir>", "folder of az / kubectl JSON output (and kubectl describe text)")
       .option("-s, --snapshot <file>", "a snapshot written by pulldoctor collect")
       .option("-g, --resource-group <rg>", "live: the cluster's resource group")
@@ -197,6 +209,13 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
     .requiredOption("-e, --evidence <dir>", "folder of az / kubectl JSON output")
     .requiredOption("-o, --output <file>", "snapshot file to write")
     .option("--now <iso-date>", "reference time (default: now)")
+    .addHelpText("after", `
+Examples:
+  pulldoctor collect --evidence ./evidence --output snapshot.json
+  pulldoctor diagnose --snapshot snapshot.json          # later, anywhere: the same verdict
+
+The snapshot holds facts only: pull-secret passwords, tokens and client secrets are reduced to host, user,
+expiry and a fingerprint when the evidence is read.`)
     .action(async (opts: { evidence: string; output: string; now?: string }) => {
       const snapshot = await loadSnapshot({ evidence: opts.evidence, now: opts.now ? parseNow(opts.now) : undefined });
       reportFileProblems(io, snapshot);
@@ -212,6 +231,11 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
     .addOption(new Option("-f, --format <format>", `output format: ${FORMATS.join(", ")}`).default("terminal"))
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--no-color", "disable colour")
+    .addHelpText("after", `
+Examples:
+  pulldoctor diagnose --evidence ./evidence --format json > report.json
+  pulldoctor render report.json --format html --output report.html
+  pulldoctor render report.json --format sarif > pulldoctor.sarif`)
     .action(async (file: string, opts: { format: string; output?: string; color?: boolean }) => {
       const format = checkFormat(opts.format);
       let report: Report;
@@ -230,6 +254,12 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
     .description("start the sandbox with a built-in broken environment and run the real live diagnose against it")
     .option("--no-color", "disable colour")
     .option("-f, --format <format>", `output format: ${FORMATS.join(", ")}`, "terminal")
+    .addHelpText("after", `
+Examples:
+  pulldoctor demo
+  pulldoctor demo --format html > demo.html
+
+The demo never touches your Azure login or kubeconfig: it talks only to a local sandbox on 127.0.0.1.`)
     .action(async (opts: { color?: boolean; format: string }) => {
       const format = checkFormat(opts.format);
       const { demoEvidenceDir } = await import("./demo.js");
@@ -254,6 +284,11 @@ Exit status: 0 yes, 1 no, 2 cannot tell or could not run.`),
     .description("serve a scenario folder as Azure Resource Manager, Microsoft Graph, Entra ID and the Kubernetes API until Ctrl-C")
     .requiredOption("--scenario <dir>", "evidence / scenario folder to serve")
     .option("--latency-ms <ms>", "delay every response by this many milliseconds", "0")
+    .addHelpText("after", `
+Examples:
+  pulldoctor sandbox --scenario examples/demo-broken-cluster
+  pulldoctor sandbox --scenario ./evidence --latency-ms 200   # then, in another shell, set the printed variables and:
+  pulldoctor diagnose -g <RESOURCE_GROUP> -n <CLUSTER>`)
     .action(async (opts: { scenario: string; latencyMs?: string }) => {
       const { openSandbox, sandboxInstructions, serveUntilInterrupted } = await import("./sandbox-cmd.js");
       const sb = await openSandbox(opts);
