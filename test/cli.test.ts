@@ -145,3 +145,21 @@ test("every command has --help with examples", async () => {
     assert.match(r.stdout, /Examples?:/, `${c} --help shows examples`);
   }
 });
+
+test("a 500 MB evidence file is refused with a clear one-line reason, and the rest of the folder is used", async (t) => {
+  const shared = requireShared(t);
+  if (!shared) return;
+  const { openSync, ftruncateSync, closeSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "pd-huge-"));
+  cpSync(join(shared, "scenarios", "mi-acrpull-missing"), dir, { recursive: true });
+  const fd = openSync(join(dir, "huge-events.json"), "w");
+  ftruncateSync(fd, 500 * 1024 * 1024); // sparse: 500 MB of apparent size, no disk used
+  closeSync(fd);
+  const before = process.memoryUsage().rss;
+  const r = await runCli(["diagnose", "--evidence", dir, "--format", "json", "--now", NOW]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /huge-events\.json: .*(too large|larger than|MiB)/i);
+  assert.ok(process.memoryUsage().rss - before < 256 * 1024 * 1024, "the huge file was not read into memory");
+  const report = JSON.parse(r.stdout) as { findings: { code: string }[] };
+  assert.ok(report.findings.some((f) => f.code === "RBAC_PULL_ROLE_MISSING"));
+});
