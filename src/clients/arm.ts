@@ -2,7 +2,7 @@
 // the evidence normalisers already read the JS-SDK shapes (flattened or not, see api-shapes.md §0.1).
 
 import type { TokenCredential } from "@azure/core-auth";
-import type { TlsSettings } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy, TlsSettings } from "@azure/core-rest-pipeline";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
@@ -11,7 +11,7 @@ import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { parseArmId } from "../snapshot/ids.js";
-import { toLiveCallError } from "./errors.js";
+import { retryGaveUpError, statusOf, toLiveCallError, type RetryTrail } from "./errors.js";
 import { LiveCallError, type ArmReader, type CallOptions, type LiveResult } from "./types.js";
 
 export interface ArmClientOptions {
@@ -47,8 +47,35 @@ async function collect<T>(it: AsyncIterable<T>): Promise<unknown> {
   return plain({ value });
 }
 
+/** `.../virtualNetworks/<vnet>/subnets/<subnet>`: a child resource, which parseArmId reports as its VNet. */
+const SUBNET_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/i;
+
 export class SdkArmReader implements ArmReader {
   private readonly cache = new Map<string, unknown>();
+  /**
+   * Per call (keyed by its abort signal, one per call): the retriable statuses the SDK's retry policy has seen.
+   * The SDK throws a bare AbortError when the deadline fires during a Retry-After wait; this keeps the 429.
+   */
+  private readonly trails = new WeakMap<object, RetryTrail>();
+  private readonly trailPolicy: PipelinePolicy = {
+    name: "pulldoctorRetryTrail",
+    sendRequest: async (request, next) => {
+      const note = (status: number | undefined) => {
+        const key = request.abortSignal as object | undefined;
+        if (!key || status === undefined) return;
+        if (status === 429 || status >= 500) this.trails.set(key, { status, attempts: (this.trails.get(key)?.attempts ?? 0) + 1 });
+        else this.trails.delete(key);
+      };
+      try {
+        const response = await next(request);
+        note(response.status);
+        return response;
+      } catch (e) {
+        note(statusOf(e));
+        throw e;
+      }
+    },
+  };
 
   constructor(
     private readonly credential: TokenCredential,
@@ -61,6 +88,8 @@ export class SdkArmReader implements ArmReader {
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.tlsOptions ? { tlsOptions: o.tlsOptions } : {}),
       retryOptions: { maxRetries: o.maxRetries ?? 2, retryDelayInMs: 250, maxRetryDelayInMs: 2000 },
+      // below the retry policy: sees every attempt's status
+      additionalPolicies: [{ policy: this.trailPolicy, position: "perRetry" }],
       // the token audience is ARM's even when the endpoint is overridden (sandbox, proxy): one token serves all clients
       credentials: { scopes: [ARM_SCOPE] },
       credentialScopes: [ARM_SCOPE],
@@ -113,6 +142,11 @@ export class SdkArmReader implements ArmReader {
     try {
       return { call, body: await f() };
     } catch (e) {
+      const trail = signal ? this.trails.get(signal) : undefined;
+      const status = statusOf(e);
+      // the deadline cut the SDK's retries short, or they ran out: say what the service kept answering
+      if (trail && status === undefined && signal?.aborted) throw retryGaveUpError(call, trail, true);
+      if (trail && status === trail.status) throw retryGaveUpError(call, trail, false, toLiveCallError(e, call, permission, signal).body);
       throw toLiveCallError(e, call, permission, signal);
     }
   }
@@ -159,6 +193,11 @@ export class SdkArmReader implements ArmReader {
     const call = `GET ${id}`;
     const type = (parseArmId(id).type ?? "").toLowerCase();
     const opts = { abortSignal: o.abortSignal };
+    const subnet = SUBNET_ID.exec(id.replace(/\/+$/, ""));
+    if (subnet) {
+      const [, sub, rg, vnet, name] = subnet as unknown as [string, string, string, string, string];
+      return this.runWith(o, call, "Microsoft.Network/virtualNetworks/subnets/read", async () => plain(await this.net(sub).subnets.get(rg, vnet, name, opts)));
+    }
     return this.runWith(o, call, `${parseArmId(id).type ?? "Microsoft.Resources/resources"}/read`, async () => {
       const { sub, rg, name } = rgAndName(id);
       switch (type) {

@@ -65,23 +65,92 @@ function actionInMessage(message: string): string | undefined {
   return /perform action '([^']+)'/i.exec(message)?.[1];
 }
 
+/** What a retry loop saw before it stopped: the last HTTP status and how many attempts got an answer. */
+export interface RetryTrail {
+  status: number;
+  attempts: number;
+}
+
+/** A retry loop stopped by the deadline (or the retry budget) while the service kept answering a retriable status. */
+export class RetriesExhausted extends Error {
+  constructor(
+    readonly last: unknown,
+    readonly trail: RetryTrail,
+    /** true when the time limit, not the retry budget, ended the loop */
+    readonly byDeadline: boolean,
+  ) {
+    super(`gave up after ${trail.attempts} attempts (last status ${trail.status})`);
+    this.name = "RetriesExhausted";
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** `429` -> throttled, `5xx` -> other: a retry loop's last answer, phrased with the status and the attempt count. */
+export function retryGaveUpError(call: string, trail: RetryTrail, byDeadline: boolean, body?: unknown): LiveCallError {
+  const why = byDeadline ? "before the time limit (--timeout)" : "(retry budget spent)";
+  const what = trail.status === 429 ? "throttled (429)" : `server error (${trail.status})`;
+  return new LiveCallError(call, trail.status === 429 ? "throttled" : "other", `${call}: ${what} — gave up after ${plural(trail.attempts, "attempt")} ${why}`, trail.status, body);
+}
+
+/** A JSON parse failure of a response body (core-client PARSE_ERROR, Graph/client-node SyntaxError). */
+function isParseFailure(e: unknown, message: string): boolean {
+  if (str(prop(e, "code")) === "PARSE_ERROR" || str(prop(e, "name")) === "SyntaxError") return true;
+  let cur: unknown = prop(e, "cause");
+  for (let i = 0; i < 3 && cur; i++, cur = prop(cur, "cause")) if (str(prop(cur, "name")) === "SyntaxError") return true;
+  return /in JSON at position|Unexpected token|Unexpected end of JSON|Unterminated string|JSON\.parse|is not valid JSON|occurred while parsing the response body/i.test(message);
+}
+
+/** The connection closed while the body was being read (content-length not reached): a truncated response. */
+function isTruncation(message: string): boolean {
+  return /Error reading response as text|premature close|terminated|aborted|other side closed|socket hang up|ECONNRESET/i.test(message);
+}
+
+/**
+ * The service's own error text, never a response body: SDK messages can embed the whole body (core-client's
+ * parse error, client-node's `Body:` dump), and a body may hold secrets.
+ */
+function safeServiceMessage(e: unknown, body: unknown): string {
+  const fromBody = str(prop(prop(body, "error"), "message")) ?? str(prop(body, "message"));
+  if (fromBody) return oneLine(fromBody);
+  const raw = str(prop(e, "message")) ?? "";
+  const cut = raw.split(/\bBody:|occurred while parsing the response body|\s-\s[{[]/)[0] ?? "";
+  return oneLine(cut.replace(/[{[].*$/s, ""));
+}
+
 /** `signal`: the call's own abort signal; only when it fired is a failure a timeout (a peer reset also says "aborted"). */
 export function toLiveCallError(e: unknown, call: string, permission: string, signal?: AbortSignal): LiveCallError {
   if (e instanceof LiveCallError) return e;
+  if (e instanceof RetriesExhausted) {
+    const inner = toLiveCallError(e.last, call, permission);
+    return retryGaveUpError(call, e.trail, e.byDeadline, inner.body);
+  }
   const status = statusOf(e);
   const body = bodyOf(e);
-  const serviceMessage = str(prop(prop(body, "error"), "message")) ?? str(prop(body, "message")) ?? str(prop(e, "message")) ?? String(e);
+  const rawMessage = str(prop(e, "message")) ?? String(e);
+  const serviceMessage = safeServiceMessage(e, body);
+  // core-rest-pipeline reports a body cut off mid-read as PARSE_ERROR "Error reading response as text": truncation
+  if (/Error reading response as text/i.test(rawMessage)) {
+    return new LiveCallError(call, "network", `${call}: ${status ?? 200} but the connection closed before the whole body arrived (truncated)`, status);
+  }
+  // a 2xx whose body did not parse: the status line arrived, the JSON did not (never quote it: it may hold secrets)
+  if ((status === undefined || (status >= 200 && status < 300)) && isParseFailure(e, rawMessage)) {
+    return new LiveCallError(call, "malformed", `${call}: ${status ?? 200} with a malformed JSON body`, status);
+  }
+  if (status !== undefined && status >= 200 && status < 300) {
+    if (isTruncation(rawMessage)) return new LiveCallError(call, "network", `${call}: ${status} but the connection closed before the whole body arrived (truncated)`, status);
+    return new LiveCallError(call, "other", `${call}: ${status} with a response pulldoctor could not read (${serviceMessage || "no detail"})`, status);
+  }
   if (status === undefined && (signal?.aborted === true || (signal === undefined && isAbort(e)))) return new LiveCallError(call, "timeout", `${call}: no answer before the time limit (--timeout)`);
   if (status === undefined) {
     const net = causeCode(e);
-    if (net) return new LiveCallError(call, "network", `${call}: ${net} ${oneLine(serviceMessage)}`);
-    if (/JSON|Unexpected token|Unexpected end|parse/i.test(serviceMessage) || str(prop(e, "code")) === "PARSE_ERROR") {
-      return new LiveCallError(call, "malformed", `${call}: the response was not valid JSON (${oneLine(serviceMessage)})`);
+    if (net) return new LiveCallError(call, "network", `${call}: ${net} ${serviceMessage}`.trimEnd());
+    if (/premature close|terminated|socket hang up|other side closed|fetch failed|aborted|ECONNRESET/i.test(rawMessage)) {
+      return new LiveCallError(call, "network", `${call}: connection closed before the response was complete (${serviceMessage})`);
     }
-    if (/premature close|terminated|socket hang up|other side closed|fetch failed|aborted|ECONNRESET/i.test(serviceMessage)) {
-      return new LiveCallError(call, "network", `${call}: connection closed before the response was complete (${oneLine(serviceMessage)})`);
-    }
-    return new LiveCallError(call, "other", `${call}: ${oneLine(serviceMessage)}`);
+    return new LiveCallError(call, "other", `${call}: ${serviceMessage || "failed with no detail"}`);
   }
   let kind: FactErrorKind;
   let message: string;
@@ -94,13 +163,13 @@ export function toLiveCallError(e: unknown, call: string, permission: string, si
     message = `403 on ${call}: needs ${needed}`;
   } else if (status === 404) {
     kind = "not-found";
-    message = `404 on ${call}: ${oneLine(serviceMessage)}`;
+    message = `404 on ${call}: ${serviceMessage}`;
   } else if (status === 429) {
     kind = "throttled";
-    message = `429 on ${call}: still throttled after retries`;
+    message = `${call}: throttled (429) — still throttled after the retries`;
   } else {
     kind = "other";
-    message = `${status} on ${call}${status >= 500 ? " (after retries)" : ""}: ${oneLine(serviceMessage)}`;
+    message = `${status} on ${call}${status >= 500 ? " (after retries)" : ""}: ${serviceMessage}`;
   }
   return new LiveCallError(call, kind, message, status, body);
 }
@@ -139,18 +208,44 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 10_000 };
 
-/** Retry 429 (honouring Retry-After) and 5xx a bounded number of times; everything else fails at once. */
+/** Transport failures worth one more try: the connection dropped before any status arrived. */
+function isTransient(e: unknown): boolean {
+  const c = causeCode(e);
+  return c === "ECONNRESET" || c === "EPIPE" || c === "UND_ERR_SOCKET" || /socket hang up|other side closed/i.test(str(prop(e, "message")) ?? "");
+}
+
+/**
+ * Retry 429 (honouring Retry-After) and 5xx a bounded number of times, and a dropped connection once; everything
+ * else fails at once. When the deadline cuts the loop short, the error keeps the last status (RetriesExhausted),
+ * so the report says "throttled (429)" rather than "no answer".
+ */
 export async function withRetry<T>(fn: () => Promise<T>, signal: AbortSignal | undefined, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  let answered = 0;
+  let lastRetriable: { e: unknown; status: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       const status = statusOf(e);
+      if (status !== undefined) answered++;
       const retriable = status === 429 || (status !== undefined && status >= 500);
-      if (!retriable || attempt >= policy.maxRetries || signal?.aborted) throw e;
+      if (!retriable || status === undefined) {
+        // the deadline fired during a retry: report what the service last said, not "no answer"
+        if (lastRetriable && signal?.aborted) throw new RetriesExhausted(lastRetriable.e, { status: lastRetriable.status, attempts: answered }, true);
+        if (isTransient(e) && attempt < Math.min(1, policy.maxRetries) && !signal?.aborted) continue;
+        throw e;
+      }
+      lastRetriable = { e, status };
+      const trail = { status, attempts: answered };
+      if (signal?.aborted) throw new RetriesExhausted(e, trail, true);
+      if (attempt >= policy.maxRetries) throw new RetriesExhausted(e, trail, false);
       const wait = retryAfterMs(e) ?? policy.baseDelayMs * 2 ** attempt;
-      if (wait > policy.maxDelayMs) throw e;
-      await sleep(wait, signal);
+      if (wait > policy.maxDelayMs) throw new RetriesExhausted(e, trail, false);
+      try {
+        await sleep(wait, signal);
+      } catch {
+        throw new RetriesExhausted(e, trail, true);
+      }
     }
   }
 }

@@ -1,7 +1,19 @@
 // KubeReader over @kubernetes/client-node 1.x (current kubeconfig context, or --context / --kubeconfig).
 // The abort signal reaches the HTTP request through a per-call middleware (RequestContext.setSignal).
 
-import { CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type ResponseContext } from "@kubernetes/client-node";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import {
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  ResponseContext,
+  SelfDecodingBody,
+  wrapHttpLibrary,
+  type ConfigurationOptions,
+  type HttpLibrary,
+  type RequestContext,
+} from "@kubernetes/client-node";
 import { toLiveCallError, withRetry } from "./errors.js";
 import type { CallOptions, KubeReader, LiveResult } from "./types.js";
 
@@ -17,6 +29,53 @@ function plain(v: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 }
 
+function abortError(): Error {
+  return Object.assign(new Error("The operation was aborted"), { name: "AbortError" });
+}
+
+/**
+ * client-node's default HTTP library (node-fetch 2) never settles when the connection drops in the middle of a
+ * Content-Length body (it pipes the socket without forwarding the error), so a truncated answer would look like a
+ * stall until the deadline. This one sends the same request (URL, headers, TLS agent, signal) with node:https and
+ * rejects a cut-off body at once, with the status that did arrive.
+ */
+export const truncationAwareHttp: HttpLibrary = wrapHttpLibrary({
+  send(ctx: RequestContext): Promise<ResponseContext> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(ctx.getUrl());
+      const signal = ctx.getSignal();
+      const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+      const req = send(url, { method: ctx.getHttpMethod().toString(), headers: ctx.getHeaders(), agent: ctx.getAgent(), signal }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const body = new Promise<Buffer>((ok, fail) => {
+          const chunks: Buffer[] = [];
+          let ended = false;
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            ended = true;
+            ok(Buffer.concat(chunks));
+          });
+          const cutOff = () => {
+            if (ended) return;
+            ended = true;
+            fail(signal?.aborted ? abortError() : Object.assign(new Error("terminated: the connection closed before the whole body arrived"), { statusCode: status }));
+          };
+          res.on("error", cutOff);
+          res.on("close", cutOff);
+        });
+        body.catch(() => undefined); // the reader of the body sees the rejection
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+        resolve(new ResponseContext(status, headers, new SelfDecodingBody(body)));
+      });
+      req.on("error", (e) => reject(signal?.aborted ? abortError() : e));
+      const payload = ctx.getBody();
+      if (typeof payload === "string" || Buffer.isBuffer(payload)) req.write(payload);
+      req.end();
+    });
+  },
+});
+
 export class ClientNodeKubeReader implements KubeReader {
   private readonly api: CoreV1Api;
   readonly contextName: string;
@@ -31,8 +90,9 @@ export class ClientNodeKubeReader implements KubeReader {
   }
 
   private withSignal(signal: AbortSignal | undefined): ConfigurationOptions | undefined {
-    if (!signal) return undefined;
+    if (!signal) return { httpApi: truncationAwareHttp };
     return {
+      httpApi: truncationAwareHttp,
       middleware: [
         {
           pre: (ctx: RequestContext) => {

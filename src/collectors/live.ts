@@ -6,6 +6,7 @@
 //   wave 2  what needs ids from wave 1: the kubelet principal's role assignments; role + deny assignments at each
 //           relevant registry; egress public IPs; node-RG scale sets; the kubelet identity; the node VNets;
 //           Graph SP/app of an SP cluster; private endpoints and DNS zones (private registries); pull secrets
+//           and each node subnet (its NSG / route table / NAT gateway ids, even when the VNet cannot be read)
 //   wave 3  what needs wave 2: NSGs / route tables / NAT gateways of node subnets, privatelink zone links and
 //           A records, custom role definitions, directory lookups of assigned principals, an SP cluster's own
 //           role assignments, registries known only from role assignments
@@ -70,7 +71,12 @@ interface FactOutcome {
 
 const UNCOLLECTED_REASON: Partial<Record<FactKey, string>> = {
   podDescriptions: "live collection reads pod events directly (no `kubectl describe` text)",
+  probeResults: "live collection does not run node-side probes (run `pulldoctor probe` on a node and read its output as evidence)",
 };
+
+const NOT_NEEDED_REASON = "not needed for this cluster (live collection reads it only when the cluster uses it)";
+
+type CallResult = { ok: true; body: unknown } | { ok: false; error: LiveCallError };
 
 function registryScopeOf(scope: string): string | undefined {
   const p = parseArmId(scope);
@@ -85,6 +91,8 @@ function subnetVnetId(subnetId: string): string | undefined {
 export async function collectLive(clients: LiveClients, target: LiveTarget, options: CollectOptions = {}): Promise<Snapshot> {
   const builder = new SnapshotBuilder();
   const outcomes = new Map<FactKey, FactOutcome>();
+  /** facts never read because a call they need failed, with that call's failure */
+  const blocked = new Map<FactKey, LiveCallError[]>();
   const sem = new Semaphore(options.concurrency ?? 16);
   const callTimeout = options.callTimeoutMs ?? 10_000;
   let started = 0;
@@ -97,8 +105,23 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
     return o;
   };
 
+  /** The failures that left `k` without any answer (a 404 alongside a successful call is an answer). */
+  const failuresOf = (k: FactKey): LiveCallError[] => {
+    const o = outcomes.get(k);
+    if (!o) return blocked.get(k) ?? [];
+    return [...o.errors, ...(o.okCalls === 0 ? o.notFound : [])];
+  };
+  /** `facts` cannot be read because a call they depend on failed (used only for facts no call was made for). */
+  const block = (facts: FactKey[], errs: LiveCallError[]): void => {
+    if (errs.length === 0) return;
+    for (const k of facts) {
+      const prev = blocked.get(k) ?? [];
+      blocked.set(k, [...prev, ...errs.filter((e) => !prev.some((p) => p.message === e.message))]);
+    }
+  };
+
   /** One call: bounded by the semaphore, the per-call timeout and the caller's signal; never throws. */
-  const call = async (facts: FactKey[], label: string, f: (o: CallOptions) => Promise<LiveResult>, feed = true): Promise<unknown> => {
+  const call = async (facts: FactKey[], label: string, f: (o: CallOptions) => Promise<LiveResult>, feed = true): Promise<CallResult> => {
     for (const k of facts) outcome(k);
     return sem.run(async () => {
       const myWave = wave;
@@ -113,13 +136,13 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
         for (const k of facts) outcome(k).okCalls++;
         finished++;
         options.onProgress?.({ type: "done", wave: myWave, call: r.call, finished, started });
-        return r.body;
+        return { ok: true, body: r.body };
       } catch (e) {
         const err = e instanceof LiveCallError ? e : new LiveCallError(label, "other", `${label}: ${(e as Error).message ?? String(e)}`);
         for (const k of facts) (err.kind === "not-found" ? outcome(k).notFound : outcome(k).errors).push(err);
         finished++;
         options.onProgress?.({ type: "failed", wave: myWave, call: err.call, finished, started, message: err.message });
-        return undefined;
+        return { ok: false, error: err };
       }
     });
   };
@@ -148,6 +171,13 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
   let snap = interim();
   const cluster: ManagedCluster | undefined = ok(snap.clusters)[0];
   const registries = ok(snap.registries);
+  if (!cluster) {
+    block(["publicIps", "vmssIdentities", "userAssignedIdentities", "virtualNetworks", "roleAssignments", "servicePrincipals", "applications", "networkSecurityGroups", "routeTables", "natGateways", "roleDefinitions"], failuresOf("clusters"));
+  }
+  // which registries matter (and whether they are private) is known only from the registry list
+  block(["roleAssignments", "denyAssignments", "privateEndpoints", "privateDnsZones", "privateDnsVnetLinks", "privateDnsARecordSets", "directoryLookups"], failuresOf("registries"));
+  // pull secrets are named by pods and by their service accounts
+  block(["pullSecrets"], [...failuresOf("pods"), ...failuresOf("serviceAccounts")]);
 
   // registries that matter: named by images (pods, events, --image) and by --registry
   const hosts = new Set<string>();
@@ -184,9 +214,10 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
     w2.push(call(["denyAssignments"], `deny assignments on ${r.name}`, (o) => arm.listDenyAssignments(r.id, o)));
   }
   let spBody: unknown;
+  const nodeSubnetReads = new Map<string, Promise<CallResult>>();
   if (cluster && isSp && cluster.servicePrincipalClientId) {
     const appId = cluster.servicePrincipalClientId;
-    w2.push(call(["servicePrincipals", "directoryLookups"], "cluster service principal", (o) => graph.servicePrincipalsByAppId(appId, o)).then((b) => (spBody = b)));
+    w2.push(call(["servicePrincipals", "directoryLookups"], "cluster service principal", (o) => graph.servicePrincipalsByAppId(appId, o)).then((r) => (spBody = r.ok ? r.body : undefined)));
     w2.push(call(["applications"], "cluster app registration", (o) => graph.applicationsByAppId(appId, o)));
   }
   if (cluster) {
@@ -204,8 +235,22 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
     for (const p of cluster.agentPools) {
       const v = p.vnetSubnetId ? subnetVnetId(p.vnetSubnetId) : undefined;
       if (v) vnets.set(normId(v), v);
+      // the subnet itself names its NSG / route table / NAT gateway: no need to read (or be allowed to read) the whole VNet
+      if (p.vnetSubnetId && !nodeSubnetReads.has(normId(p.vnetSubnetId))) {
+        const sid = p.vnetSubnetId;
+        nodeSubnetReads.set(
+          normId(sid),
+          call([], "node subnet", async (o) => {
+            const r = await arm.getResource(sid, o);
+            // read for its associations only (no fact of its own): record the call like the evidence files
+            builder.addReport({ file: `live:${r.call}`, status: "used", kinds: [], reason: "node subnet: the ids of its NSG, route table and NAT gateway" });
+            return r;
+          }, false),
+        );
+      }
     }
     for (const v of vnets.values()) w2.push(call(["virtualNetworks"], "cluster virtual network", (o) => arm.getResource(v, o)));
+    w2.push(...nodeSubnetReads.values());
   }
   if (privateNetworking) {
     w2.push(call(["privateEndpoints"], "private endpoints", (o) => arm.listPrivateEndpoints(sub, o)));
@@ -224,20 +269,29 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
   await Promise.all(w2);
   await graphReady;
   snap = interim();
+  block(["privateDnsVnetLinks", "privateDnsARecordSets"], failuresOf("privateDnsZones"));
+  block(["roleDefinitions", "directoryLookups"], failuresOf("roleAssignments"));
 
   // ───── wave 3 ─────
   wave = 3;
   const w3: Promise<unknown>[] = [];
-  const nodeSubnets = new Set((cluster?.agentPools ?? []).map((p) => normId(p.vnetSubnetId)).filter(Boolean));
   const subnetRefs = new Map<string, { id: string; fact: FactKey; label: string }>();
-  for (const v of ok(snap.virtualNetworks)) {
-    for (const s of v.subnets) {
-      if (!nodeSubnets.has(normId(s.id))) continue;
-      if (s.nsgId) subnetRefs.set(normId(s.nsgId), { id: s.nsgId, fact: "networkSecurityGroups", label: "node subnet NSG" });
-      if (s.routeTableId) subnetRefs.set(normId(s.routeTableId), { id: s.routeTableId, fact: "routeTables", label: "node subnet route table" });
-      if (s.natGatewayId) subnetRefs.set(normId(s.natGatewayId), { id: s.natGatewayId, fact: "natGateways", label: "node subnet NAT gateway" });
-    }
+  const addSubnetRefs = (s: { nsgId?: string; routeTableId?: string; natGatewayId?: string }) => {
+    if (s.nsgId) subnetRefs.set(normId(s.nsgId), { id: s.nsgId, fact: "networkSecurityGroups", label: "node subnet NSG" });
+    if (s.routeTableId) subnetRefs.set(normId(s.routeTableId), { id: s.routeTableId, fact: "routeTables", label: "node subnet route table" });
+    if (s.natGatewayId) subnetRefs.set(normId(s.natGatewayId), { id: s.natGatewayId, fact: "natGateways", label: "node subnet NAT gateway" });
+  };
+  const vnetSubnets = ok(snap.virtualNetworks).flatMap((v) => v.subnets);
+  const unreadSubnetFailures: LiveCallError[] = [];
+  for (const [sid, read] of nodeSubnetReads) {
+    const r = await read;
+    const fromVnet = vnetSubnets.find((s) => normId(s.id) === sid);
+    if (r.ok) addSubnetRefs(subnetAssociations(r.body));
+    if (fromVnet) addSubnetRefs(fromVnet);
+    // a 404 proves the node subnet is gone: nothing is associated with it (rules see the cluster's dangling id)
+    if (!r.ok && r.error.kind !== "not-found" && !fromVnet) unreadSubnetFailures.push(r.error, ...failuresOf("virtualNetworks"));
   }
+  block(["networkSecurityGroups", "routeTables", "natGateways"], unreadSubnetFailures);
   for (const r of subnetRefs.values()) w3.push(call([r.fact], r.label, (o) => arm.getResource(r.id, o)));
   for (const z of ok(snap.privateDnsZones)) {
     if (!/^privatelink\.azurecr\./i.test(z.name)) continue;
@@ -276,7 +330,7 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
           if (e instanceof LiveCallError && e.status === 404 && e.body !== undefined) return { call: e.call, body: e.body };
           throw e;
         }
-      }).then(() => undefined),
+      }),
     );
   }
   if (cluster && isSp) {
@@ -288,7 +342,20 @@ export async function collectLive(clients: LiveClients, target: LiveTarget, opti
   }
   await Promise.all(w3);
 
-  return finish(builder, outcomes, target, options.now);
+  return finish(builder, outcomes, blocked, target, options.now);
+}
+
+function refIdOf(v: unknown): string | undefined {
+  const id = typeof v === "object" && v !== null ? (v as { id?: unknown }).id : undefined;
+  return typeof id === "string" && id ? id : undefined;
+}
+
+/** A subnet GET (SDK-flattened, or wire shape with `properties`): the ids of its NSG, route table and NAT gateway. */
+function subnetAssociations(body: unknown): { nsgId?: string; routeTableId?: string; natGatewayId?: string } {
+  const top = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const props = (typeof top["properties"] === "object" && top["properties"] !== null ? top["properties"] : {}) as Record<string, unknown>;
+  const pick = (k: string) => refIdOf(top[k]) ?? refIdOf(props[k]);
+  return { nsgId: pick("networkSecurityGroup"), routeTableId: pick("routeTable"), natGatewayId: pick("natGateway") };
 }
 
 /** Resolve `p` or reject when the signal fires: a client that ignores its signal cannot hold the caller. */
@@ -324,20 +391,31 @@ function spObjectIdOf(body: unknown): string | undefined {
   return typeof first?.id === "string" ? first.id : undefined;
 }
 
+/** "not read because GET <dependency> failed: <that failure>" (the dependency's own message, status included). */
+function notReadBecause(errs: LiveCallError[]): string {
+  const parts = [...new Set(errs.map((e) => {
+    const own = e.message.startsWith(`${e.call}: `) ? e.message.slice(e.call.length + 2) : e.message;
+    return `${e.call} failed: ${own}`;
+  }))];
+  return `not read because ${parts.slice(0, 2).join("; and ")}${parts.length > 2 ? `; and ${parts.length - 2} more` : ""}`;
+}
+
 function summarise(errs: LiveCallError[]): string {
   const uniq = [...new Set(errs.map((e) => e.message))];
   return uniq.slice(0, 2).join("; ") + (uniq.length > 2 ? `; and ${uniq.length - 2} more` : "");
 }
 
 /** The builder's facts, with the calls' outcomes: a failed call makes its fact an error (never a partial "ok"). */
-function finish(builder: SnapshotBuilder, outcomes: Map<FactKey, FactOutcome>, target: LiveTarget, now: Date | undefined): Snapshot {
+function finish(builder: SnapshotBuilder, outcomes: Map<FactKey, FactOutcome>, blocked: Map<FactKey, LiveCallError[]>, target: LiveTarget, now: Date | undefined): Snapshot {
   const built = builder.build({ now, targets: { images: target.images, registries: target.registries } }, undefined);
   const out: Snapshot = { ...built, input: { ...built.input, kind: "live", location: `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${target.clusterName}` } };
   const facts = out as unknown as Record<FactKey, Fact<unknown[]>>;
   for (const k of FACT_KEYS) {
     const o = outcomes.get(k);
     if (!o) {
-      facts[k] = { status: "skipped", reason: UNCOLLECTED_REASON[k] ?? "not needed for this cluster (live collection reads it only when the cluster uses it)" };
+      const because = blocked.get(k) ?? [];
+      if (because.length > 0) facts[k] = { status: "error", kind: because[0]!.kind, message: notReadBecause(because) };
+      else facts[k] = { status: "skipped", reason: UNCOLLECTED_REASON[k] ?? NOT_NEEDED_REASON };
       continue;
     }
     if (o.errors.length > 0) {
@@ -350,6 +428,8 @@ function finish(builder: SnapshotBuilder, outcomes: Map<FactKey, FactOutcome>, t
     // a 404 on a single-resource GET proves the resource is gone; with nothing else found the fact is that 404
     if (o.okCalls > 0) facts[k] = { status: "ok", value: [] };
     else if (o.notFound.length > 0) facts[k] = { status: "error", kind: "not-found", message: summarise(o.notFound) };
+    // every call was made and none answered for this fact: never the evidence reader's "not in the evidence" text
+    else facts[k] = { status: "skipped", reason: "live collection got no answer for it" };
   }
   return out;
 }

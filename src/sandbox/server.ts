@@ -347,6 +347,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       send(res, 200, hit.body);
       return 200;
     }
+    if (/\/providers\/microsoft\.network\/virtualnetworks\/[^/]+\/subnets\/[^/]+$/.test(lower)) {
+      const subnet = subnetOf(scenario, path);
+      if (subnet) {
+        send(res, 200, subnet);
+        return 200;
+      }
+    }
     return notFound();
   };
 
@@ -539,6 +546,63 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       rmSync(certs.dir, { recursive: true, force: true });
     },
   };
+}
+
+function isObj(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function refId(v: unknown): string | undefined {
+  return isObj(v) && typeof v["id"] === "string" ? v["id"] : undefined;
+}
+
+/**
+ * GET of a subnet (`.../virtualNetworks/<v>/subnets/<s>`): the VNet document's copy when the scenario has the VNet;
+ * otherwise synthesised from the NSG / route table / NAT gateway documents whose `subnets[]` list it. That is the
+ * sandbox emulating ARM's association: in Azure the subnet and those resources name each other
+ * (https://learn.microsoft.com/rest/api/virtualnetwork/subnets/get).
+ */
+export function subnetOf(scenario: Scenario, path: string): JsonObject | undefined {
+  const id = normId(path);
+  const vnetId = id.replace(/\/subnets\/[^/]+$/, "");
+  const vnet = scenario.arm.get(vnetId);
+  if (vnet) {
+    const props = isObj(vnet.body["properties"]) ? vnet.body["properties"] : {};
+    const subnets = Array.isArray(props["subnets"]) ? props["subnets"] : [];
+    const found = subnets.find((x) => normId(refId(x)) === id);
+    // a VNet document is authoritative: a subnet it does not list does not exist
+    return isObj(found) ? { type: "Microsoft.Network/virtualNetworks/subnets", ...found } : undefined;
+  }
+  const properties: JsonObject = { provisioningState: "Succeeded" };
+  const associations: [string, string][] = [
+    ["microsoft.network/networksecuritygroups", "networkSecurityGroup"],
+    ["microsoft.network/routetables", "routeTable"],
+    ["microsoft.network/natgateways", "natGateway"],
+  ];
+  for (const [type, key] of associations) {
+    for (const e of scenario.arm.values()) {
+      if (e.type !== type) continue;
+      const props = isObj(e.body["properties"]) ? e.body["properties"] : {};
+      const subnets = Array.isArray(props["subnets"]) ? props["subnets"] : Array.isArray(e.body["subnets"]) ? e.body["subnets"] : [];
+      if (subnets.some((x) => normId(refId(x)) === id)) properties[key] = { id: e.id };
+    }
+  }
+  // nothing associated: the subnet still exists if a cluster's node pool sits in it
+  if (Object.keys(properties).length === 1 && !nodeSubnetIds(scenario).has(id)) return undefined;
+  const original = path.replace(/\/+$/, "");
+  return { id: original, name: original.split("/").pop() ?? "", type: "Microsoft.Network/virtualNetworks/subnets", properties };
+}
+
+function nodeSubnetIds(scenario: Scenario): Set<string> {
+  const out = new Set<string>();
+  for (const e of scenario.arm.values()) {
+    if (e.type !== "microsoft.containerservice/managedclusters") continue;
+    const props = isObj(e.body["properties"]) ? e.body["properties"] : {};
+    for (const p of Array.isArray(props["agentPoolProfiles"]) ? props["agentPoolProfiles"] : []) {
+      if (isObj(p) && typeof p["vnetSubnetID"] === "string") out.add(normId(p["vnetSubnetID"]));
+    }
+  }
+  return out;
 }
 
 function stripOdata(o: JsonObject): JsonObject {
