@@ -40,7 +40,7 @@ ruleTester(rule, {
       name: "no VMSS identity in the evidence: unknown",
       snapshot: snapshot({ clusters: [miCluster()], userAssignedIdentities: [uai()] }),
       expect: "unknown",
-      reason: /no VM scale set identity/,
+      reason: /scale set identities unavailable: /,
     },
     {
       name: "an unrelated identity on the VMSS is a missing kubelet identity (MI_NOT_FOUND), not a mismatch",

@@ -45,7 +45,7 @@ ruleTester(rule, {
       name: "the identity exists in the directory (found) and no VMSS evidence: unknown, no guess",
       snapshot: snapshot({ clusters: [miCluster()], userAssignedIdentities: [uai()], directoryLookups: [lookup(KUBELET_OBJ, true)] }),
       expect: "unknown",
-      reason: /no VM scale set identity/,
+      reason: /scale set identities unavailable: /,
     },
     {
       name: "service-principal cluster is out of scope",

@@ -89,7 +89,7 @@ ruleTester(rule, {
       name: "virtual network links not collected",
       snapshot: snapshot({ ...privateSetup(), privateDnsVnetLinks: { status: "error", kind: "forbidden", message: "needs Microsoft.Network/privateDnsZones/virtualNetworkLinks/read" } }),
       expect: "unknown",
-      reason: /virtual network links of privatelink\.azurecr\.io are not in the evidence/,
+      reason: /virtual network links of privatelink\.azurecr\.io are unavailable: forbidden/,
     },
   ],
 });

@@ -3,7 +3,7 @@ import type { Evidence, RuleContext } from "../../engine/types.js";
 import type { ManagedCluster } from "../../snapshot/types.js";
 import { normId, sameId } from "../../snapshot/ids.js";
 import { observations, observationEvidence, type Observation } from "./observations.js";
-import { credentialsOf, factValue, pullPrincipal, type CredentialView, type PullPrincipal } from "./principals.js";
+import { credentialsOf, factReason, factValue, pullPrincipal, type CredentialView, type PullPrincipal } from "./principals.js";
 
 export interface IdentityProblem {
   code: Extract<CauseCode, "SP_NOT_FOUND" | "SP_DISABLED" | "SP_SECRET_EXPIRED" | "SP_SECRET_INVALID" | "SP_SECRET_EXPIRING" | "MI_NOT_FOUND" | "MI_CLIENT_ID_MISMATCH">;
@@ -158,7 +158,8 @@ function analyseMi(ctx: RuleContext, cluster: ManagedCluster, p: PullPrincipal, 
       out.passes.push({ check: "kubelet identity attached to nodes", message: `${p.label} is attached to the node scale set with the recorded client id` });
     }
   } else {
-    out.unknowns.push({ check: "kubelet identity attached to nodes", reason: "no VM scale set identity in the evidence (az vmss identity show -g <node resource group> -n <vmss>)" });
+    // the fact's own reason: "not in the evidence (az ...)" offline, the failed call when collected live
+    out.unknowns.push({ check: "kubelet identity attached to nodes", reason: `node scale set identities unavailable: ${factReason(ctx.snapshot.vmssIdentities)}` });
   }
   if (gone.length > 0 || idNotFound.length > 0) {
     if (!out.problems.some((x) => x.code === "MI_NOT_FOUND" || x.code === "MI_CLIENT_ID_MISMATCH")) {

@@ -59,7 +59,7 @@ export function clusterEgressIps(ctx: RuleContext, cluster: ManagedCluster): Egr
   if (ips.length === 0) {
     if (outbound === "userdefinedrouting") return { ips, unknownReason: "outboundType is userDefinedRouting: egress leaves through the firewall/NVA's public IP, which is not in the evidence" };
     if (outbound === "userassignednatgateway") return { ips, unknownReason: "outboundType is userAssignedNATGateway: add the NAT gateway and its public IPs (az network nat gateway show, az network public-ip show)" };
-    if (ids.length > 0) return { ips, unknownReason: `the cluster's outbound public IP resources are not in the evidence (az network public-ip show --ids ${missing.join(" ")})` };
+    if (ids.length > 0) return { ips, unknownReason: ctx.snapshot.publicIps.status === "error" ? `the cluster's outbound public IPs could not be read: ${factReason(ctx.snapshot.publicIps)}` : `the cluster's outbound public IP resources are not in the evidence (az network public-ip show --ids ${missing.join(" ")})` };
     return { ips, unknownReason: "the cluster's egress IPs are not in the evidence" };
   }
   return missing.length > 0 ? { ips, unknownReason: `some outbound IPs are not in the evidence: ${missing.join(", ")}` } : { ips };
@@ -180,7 +180,7 @@ function computePrivatePath(ctx: RuleContext, cluster: ManagedCluster, registry:
     }
   }
   if (reasons.length > 0) return { connections, approved, dns: { status: "misconfigured", reasons, evidence, fixes } };
-  if (!links) return { connections, approved, dns: { status: "unknown", reasons: [`the virtual network links of ${zoneName} are not in the evidence (${factReason(s.privateDnsVnetLinks)})`], evidence: [], fixes: [] } };
+  if (!links) return { connections, approved, dns: { status: "unknown", reasons: [`the virtual network links of ${zoneName} are unavailable: ${factReason(s.privateDnsVnetLinks)}`], evidence: [], fixes: [] } };
   return { connections, approved, dns: { status: "ok", reasons: [], evidence: [], fixes: [] } };
 }
 
