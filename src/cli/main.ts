@@ -14,6 +14,7 @@ import type { Snapshot, AccessQuestion } from "../snapshot/types.js";
 import type { Report } from "../engine/types.js";
 import { answerCanI } from "./can-i.js";
 import { registerProbeCommand } from "./probe-cmd.js";
+import { registerAuditCommand } from "./audit-cmd.js";
 
 interface IO {
   stdout: (s: string) => void;
@@ -298,6 +299,7 @@ Examples:
     });
 
   registerProbeCommand(program, io, (code) => (exitCode = code));
+  registerAuditCommand(program, io, (code) => { exitCode = code; });
 
   try {
     await program.parseAsync(argv, { from: "user" });

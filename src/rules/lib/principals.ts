@@ -1,5 +1,6 @@
 import type { Application, Credential, ManagedCluster, RoleAssignment, ServicePrincipal, Snapshot, Source } from "../../snapshot/types.js";
 import { normId, sameId } from "../../snapshot/ids.js";
+import { assignmentIndex } from "./assignment-index.js";
 
 export function factValue<T>(f: { status: "ok"; value: T } | { status: string }): T | undefined {
   return f.status === "ok" ? (f as { value: T }).value : undefined;
@@ -62,7 +63,7 @@ export function pullPrincipal(snapshot: Snapshot, cluster: ManagedCluster): Pull
   if (sp) derivation.push({ source: sp.source, path: "id", observed: sp.id });
   if (!objectId && appId) {
     // az role assignment list prints a service principal's appId as principalName.
-    const ra = (factValue(snapshot.roleAssignments) ?? []).find((r) => r.principalName?.toLowerCase() === appId && r.principalType !== "User");
+    const ra = assignmentIndex(factValue(snapshot.roleAssignments) ?? []).byPrincipalName(appId).find((r) => r.principalType !== "User");
     if (ra) {
       objectId = ra.principalId.toLowerCase();
       derivation.push({ source: ra.source, path: "principalId", observed: `${objectId} (principalName ${appId})` });
@@ -143,7 +144,7 @@ export function credentialsOf(p: PullPrincipal): CredentialView[] {
 export function assignmentsOf(assignments: RoleAssignment[], objectId: string | undefined): RoleAssignment[] {
   if (!objectId) return [];
   const id = objectId.toLowerCase();
-  return assignments.filter((a) => a.principalId.toLowerCase() === id);
+  return assignmentIndex(assignments).byPrincipal(id);
 }
 
 export function clusterSubject(cluster: ManagedCluster): string {

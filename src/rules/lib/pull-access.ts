@@ -23,9 +23,9 @@ export function pullAccess(ctx: RuleContext): PullAccess[] {
     const out: PullAccess[] = [];
     for (const cluster of clusters(ctx)) {
       const identity = identityAnalysis(ctx, cluster);
+      const related = relatedWrongPrincipals(ctx.snapshot, cluster, identity.principal);
       for (const target of registryTargets(ctx)) {
         const verdict = evaluateAccess(ctx.snapshot, identity.principal.objectId, target.registry, "pull", target.repositories);
-        const related = relatedWrongPrincipals(ctx.snapshot, cluster, identity.principal);
         const holders = holdersOn(ctx.snapshot, target.registry, "pull");
         const wrongHolders = related.flatMap((principal) => holders.filter((g) => g.assignment.principalId.toLowerCase() === principal.objectId).map((grant) => ({ principal, grant })));
         out.push({ cluster, target, identity, verdict, wrongHolders, identityBroken: blockingIdentityProblems(identity).length > 0 });

@@ -2,7 +2,8 @@ import type { DenyAssignment, Registry, RoleAssignment, Snapshot } from "../../s
 import { normId, scopeContains } from "../../snapshot/ids.js";
 import { evaluateCondition, REPOSITORY_NAME_ATTRIBUTE, type Tri } from "./conditions.js";
 import { factReason, factValue } from "./principals.js";
-import { PULL_ACTION, PUSH_ACTION, REPO_CONTENT_READ, REPO_CONTENT_WRITE, permissionsGrant, resolveRole, type ResolvedRole } from "./roles.js";
+import { assignmentIndex, resolvedRoleOf } from "./assignment-index.js";
+import { PULL_ACTION, PUSH_ACTION, REPO_CONTENT_READ, REPO_CONTENT_WRITE, permissionsGrant, type ResolvedRole } from "./roles.js";
 
 export type AccessAction = "pull" | "push";
 
@@ -52,7 +53,7 @@ export function resolveGrants(snapshot: Snapshot, assignments: RoleAssignment[])
   const resolved: Grant[] = [];
   const unresolved: RoleAssignment[] = [];
   for (const a of assignments) {
-    const role = resolveRole(snapshot, a.roleDefinitionId, a.roleDefinitionName);
+    const role = resolvedRoleOf(snapshot, a);
     if (role) resolved.push({ assignment: a, role });
     else unresolved.push(a);
   }
@@ -91,7 +92,8 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
   if (!principalId) return { status: "unknown", reason: "the pulling principal's object id is not in the evidence" };
   const pid = principalId.toLowerCase();
   const all = snapshot.roleAssignments.value;
-  const mine = all.filter((a) => a.principalId.toLowerCase() === pid);
+  const index = assignmentIndex(all);
+  const mine = index.byPrincipal(pid);
   const abac = isAbacMode(registry);
   const { resolved, unresolved } = resolveGrants(snapshot, mine);
   const covering = resolved.filter((g) => assignmentCovers(g.assignment.scope, registry.id));
@@ -128,7 +130,7 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
     if (legacyGrants.length > 0) return { status: "denied", cause: "abac-mode", legacyGrants };
   }
   const elsewhere = resolved.filter((g) => !assignmentCovers(g.assignment.scope, registry.id) && roleGrantsForRegistry(g.role, action) && isRegistryRelevantScope(g.assignment.scope));
-  const groupGrants = resolveGrants(snapshot, all.filter((a) => a.principalType === "Group" && assignmentCovers(a.scope, registry.id))).resolved.filter((g) => roleGrants(g.role, action, abac));
+  const groupGrants = resolveGrants(snapshot, index.covering(registry.id, assignmentCovers).filter((a) => a.principalType === "Group")).resolved.filter((g) => roleGrants(g.role, action, abac));
   return { status: "denied", cause: "no-role", elsewhere, groupGrants };
 }
 
@@ -149,5 +151,5 @@ function isRegistryRelevantScope(scope: string): boolean {
 export function holdersOn(snapshot: Snapshot, registry: Registry, action: AccessAction): Grant[] {
   const all = factValue(snapshot.roleAssignments) ?? [];
   const abac = isAbacMode(registry);
-  return resolveGrants(snapshot, all.filter((a) => assignmentCovers(a.scope, registry.id))).resolved.filter((g) => roleGrants(g.role, action, abac) || (action === "pull" && roleGrants(g.role, action, false)));
+  return resolveGrants(snapshot, assignmentIndex(all).covering(registry.id, assignmentCovers)).resolved.filter((g) => roleGrants(g.role, action, abac) || (action === "pull" && roleGrants(g.role, action, false)));
 }

@@ -1,0 +1,171 @@
+// `pulldoctor audit` end to end on a small generated fleet (the 10,000-cluster one is for bench/ only), checked
+// against the generator's ground truth; output shapes; --fail-on; usage errors.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateFleet, type FleetManifest } from "../../bench/fleet-gen.js";
+import { runAudit } from "../../src/cli/audit-cmd.js";
+import type { AuditResult } from "../../src/audit/audit.js";
+import { requireShared } from "../paths.js";
+
+const NOW = "2026-11-28T00:00:00Z";
+let dir = "";
+let truth: FleetManifest;
+let result: AuditResult;
+
+async function cli(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAudit(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), isTTY: false, env: { NO_COLOR: "1" } });
+  return { code, stdout, stderr };
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "pulldoctor-fleet-"));
+  truth = await generateFleet({ out: join(dir, "fleet"), seed: 10, clusters: 50, registries: 30, assignments: 3000, servicePrincipals: 120, assignmentsPerFile: 1000, now: NOW });
+  const r = await cli(["--evidence", join(dir, "fleet"), "--format", "json", "--now", NOW, "--fail-on", "none"]);
+  assert.equal(r.code, 0, r.stderr);
+  result = JSON.parse(r.stdout) as AuditResult;
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const clustersWith = (code: string) => result.clusters.filter((c) => c.findings.some((f) => f.code === code)).map((c) => c.id).sort();
+const subjectsOf = (code: string) => [...new Set(result.clusters.flatMap((c) => c.findings).concat(result.registries.flatMap((r) => r.findings)).filter((f) => f.code === code).map((f) => f.subject))].sort();
+
+test("the generated fleet is read whole: role assignments in several files, az list shapes", () => {
+  assert.ok(truth.files.filter((f) => f.startsWith("role-assignments-")).length >= 3, "role assignments are chunked");
+  assert.equal(result.clusters.length, 50);
+  assert.equal(result.registries.length, 30);
+  assert.equal(result.inputs.errors.length, 0);
+});
+
+test("audit findings match the fleet's ground truth", () => {
+  for (const [k, v] of Object.entries(truth.truth)) assert.ok(v.length > 0, `the seed exercises ${k}`);
+  assert.deepEqual(subjectsOf("CFG_ADMIN_USER_ENABLED"), [...truth.truth.adminEnabledRegistries].sort());
+  assert.deepEqual(subjectsOf("CFG_ANONYMOUS_PULL_ENABLED"), [...truth.truth.anonymousPullRegistries].sort());
+  assert.deepEqual(subjectsOf("RBAC_ORPHANED_ASSIGNMENT"), [...truth.truth.registriesWithOrphans].sort());
+  assert.deepEqual(clustersWith("SP_SECRET_EXPIRING"), [...truth.truth.clustersWithExpiringSecret].sort());
+  // a cluster whose identity holds no role at all can pull only where anonymous pull is on
+  const anonymous = new Set(truth.truth.anonymousPullRegistries);
+  for (const id of truth.truth.clustersWithoutPullRole) {
+    const c = result.clusters.find((x) => x.id === id)!;
+    assert.ok(c.registries.length > 0, `${c.name} is paired with its subscription's registries`);
+    for (const a of c.access) assert.equal(a.verdict === "granted", anonymous.has(a.registry), `${c.name} -> ${a.registry}`);
+    assert.ok(c.findings.some((f) => f.code === "RBAC_PULL_ROLE_MISSING"), `${c.name} reports RBAC_PULL_ROLE_MISSING`);
+  }
+  assert.deepEqual([...result.summary.registriesNobodyCanPull].sort(), [...truth.truth.registriesNobodyCanPull].sort());
+});
+
+test("clusters are listed worst first and the summary counts by code and severity", () => {
+  const rank = (c: AuditResult["clusters"][number]) => [c.findings.filter((f) => f.severity === "error").length, c.findings.filter((f) => f.severity === "warning").length];
+  for (let i = 1; i < result.clusters.length; i++) {
+    const [e0, w0] = rank(result.clusters[i - 1]!);
+    const [e1, w1] = rank(result.clusters[i]!);
+    assert.ok(e0! > e1! || (e0 === e1 && w0! >= w1!), "sorted by errors, then warnings");
+  }
+  assert.equal(result.schemaVersion, 1);
+  assert.equal(result.kind, "audit");
+  const total = Object.values(result.summary.byCode).reduce((s, n) => s + (n ?? 0), 0);
+  assert.equal(total, result.summary.bySeverity.error + result.summary.bySeverity.warning + result.summary.bySeverity.info);
+  assert.equal(result.summary.byCode.CFG_ADMIN_USER_ENABLED, truth.truth.adminEnabledRegistries.length, "a registry-only practice counts once per registry, however many clusters pull from it");
+  for (const c of result.clusters) assert.ok(Array.isArray(c.findings) && Array.isArray(c.unknown) && typeof c.id === "string");
+  for (const r of result.registries) assert.ok(Array.isArray(r.pullableBy) && typeof r.id === "string");
+});
+
+/** RFC 4180 reader: enough to check the writer (quotes, doubled quotes, CRLF). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") { row.push(cell); cell = ""; }
+    else if (ch === "\r" && text[i + 1] === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; i++; }
+    else cell += ch;
+  }
+  return rows;
+}
+
+test("CSV has one row per finding, with the header and every column", async () => {
+  const r = await cli(["--evidence", join(dir, "fleet"), "--format", "csv", "--now", NOW, "--fail-on", "none"]);
+  assert.equal(r.code, 0);
+  const rows = parseCsv(r.stdout);
+  assert.deepEqual(rows[0], ["scope", "cluster", "code", "severity", "category", "rule", "subject", "title", "message", "remediation"]);
+  const expected = result.clusters.reduce((s, c) => s + c.findings.length, 0) + result.registries.reduce((s, x) => s + x.findings.length, 0);
+  assert.equal(rows.length - 1, expected);
+  assert.ok(rows.slice(1).every((x) => x.length === 10), "every row has ten fields even when messages hold commas and quotes");
+  const first = result.clusters[0]!.findings[0]!;
+  assert.deepEqual(rows[1]!.slice(0, 4), ["cluster", result.clusters[0]!.id, first.code, first.severity]);
+});
+
+test("the terminal summary lists the worst clusters and the counts by code", async () => {
+  const r = await cli(["--evidence", join(dir, "fleet"), "--now", NOW, "--fail-on", "none", "--top", "5"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /50 clusters, 30 registries/);
+  assert.match(r.stdout, new RegExp(`^${result.clusters[0]!.name}\\s`, "m"), "the worst cluster is listed first");
+  assert.match(r.stdout, /Findings by code:/);
+  assert.match(r.stdout, /CFG_ADMIN_USER_ENABLED\s+warning\s+\d+/);
+});
+
+test("--fail-on: exit 1 only when a finding at or above the threshold exists", async (t) => {
+  const shared = requireShared(t);
+  if (!shared) return;
+  const only = mkdtempSync(join(tmpdir(), "pulldoctor-failon-"));
+  t.after(() => rmSync(only, { recursive: true, force: true }));
+  cpSync(join(shared, "scenarios", "practices-only"), join(only, "practices-only"), { recursive: true });
+  cpSync(join(shared, "scenarios", "healthy-managed-identity"), join(only, "healthy-managed-identity"), { recursive: true });
+  const practices = ["--evidence", join(only, "practices-only"), "--now", "2026-11-28T12:00:00Z", "--format", "json"];
+  assert.equal((await cli([...practices, "--fail-on", "error"])).code, 0, "warnings only: an error gate passes");
+  assert.equal((await cli([...practices, "--fail-on", "warning"])).code, 1, "warnings fail a warning gate");
+  assert.equal((await cli([...practices])).code, 0, "the default gate is error");
+  const healthy = ["--evidence", join(only, "healthy-managed-identity"), "--now", "2026-11-28T12:00:00Z", "--format", "json", "--fail-on", "warning"];
+  assert.equal((await cli(healthy)).code, 0, "a clean cluster passes even a warning gate");
+  assert.equal((await cli(["--evidence", dir + "/fleet", "--now", NOW, "--format", "json"])).code, 1, "the fleet has errors");
+});
+
+test("usage errors are one line with exit 2", async () => {
+  for (const args of [["--format", "yaml", "--evidence", "."], [], ["--evidence", join(dir, "missing")], ["--evidence", ".", "--expiring-within", "soon"], ["--evidence", ".", "--fail-on", "info"]]) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(" ")} -> ${r.stderr}`);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test("JSON is written cluster by cluster, and reads back as the same text JSON.stringify gives", async () => {
+  const { auditJsonChunks } = await import("../../src/audit/render.js");
+  const chunks = [...auditJsonChunks(result)];
+  assert.ok(chunks.length > result.clusters.length, "one chunk per cluster at least");
+  assert.equal(chunks.join(""), JSON.stringify(result, null, 2) + "\n");
+  const out = join(dir, "audit.json");
+  const r = await cli(["--evidence", join(dir, "fleet"), "--format", "json", "--now", NOW, "--fail-on", "none", "-o", out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "");
+  const { readFileSync } = await import("node:fs");
+  assert.deepEqual(JSON.parse(readFileSync(out, "utf8")), result);
+});
+
+test("SARIF, HTML and markdown come from the shared reporters, one result per audit finding", async () => {
+  const findings = result.clusters.reduce((s, c) => s + c.findings.length, 0) + result.registries.reduce((s, x) => s + x.findings.length, 0);
+  const sarif = await cli(["--evidence", join(dir, "fleet"), "--format", "sarif", "--now", NOW, "--fail-on", "none"]);
+  assert.equal(sarif.code, 0, sarif.stderr);
+  const log = JSON.parse(sarif.stdout) as { version: string; runs: { results: { ruleId?: string; message: { text: string } }[] }[] };
+  assert.equal(log.version, "2.1.0");
+  assert.equal(log.runs[0]!.results.length, findings);
+  const worst = result.clusters[0]!;
+  assert.ok(log.runs[0]!.results.some((r) => r.message.text.includes(worst.findings[0]!.message.slice(0, 40))), "the worst cluster's first finding is in the log");
+  const html = await cli(["--evidence", join(dir, "fleet"), "--format", "html", "--now", NOW, "--fail-on", "none"]);
+  assert.equal(html.code, 0, html.stderr);
+  assert.match(html.stdout, /<html/i);
+  assert.ok(html.stdout.includes(`[${worst.name}]`), "findings are titled with their cluster");
+  const md = await cli(["--evidence", join(dir, "fleet"), "--format", "markdown", "--now", NOW, "--fail-on", "none"]);
+  assert.match(md.stdout, new RegExp(`### .*\\\\?\\[${worst.name}\\\\?\\]`), "markdown headings carry the cluster (brackets escaped)");
+});
