@@ -20,11 +20,16 @@ export function getKey(o: Json | undefined, ...names: string[]): Json | undefine
     const v = o[n];
     if (v !== undefined && v !== null) return v;
   }
+  // Case-insensitive fallback, hot in the reader (az output has no `properties`, so most probes miss): compare
+  // lengths before lower-casing, so keys that cannot match cost no allocation.
   const lower = names.map((n) => n.toLowerCase());
-  for (const k of Object.keys(o)) {
-    if (lower.includes(k.toLowerCase())) {
-      const v = o[k];
-      if (v !== undefined && v !== null) return v;
+  for (const k in o) {
+    for (const l of lower) {
+      if (k.length === l.length && k.toLowerCase() === l) {
+        const v = o[k];
+        if (v !== undefined && v !== null) return v;
+        break;
+      }
     }
   }
   return undefined;
@@ -34,7 +39,8 @@ export function getKey(o: Json | undefined, ...names: string[]): Json | undefine
 export function hasKey(o: Json | undefined, name: string): boolean {
   if (!isObj(o)) return false;
   const l = name.toLowerCase();
-  return Object.keys(o).some((k) => k.toLowerCase() === l);
+  for (const k in o) if (k.length === l.length && k.toLowerCase() === l) return true;
+  return false;
 }
 
 /** The `properties` bag of a raw ARM envelope, if any. */
