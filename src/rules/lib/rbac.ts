@@ -26,8 +26,9 @@ const EVERYONE = "00000000-0000-0000-0000-000000000000";
 /** Role assignments inherit down the tree MG -> subscription -> RG -> resource. An MG- or root-scoped assignment
  *  listed for a subscription is one of its ancestors (az lists inherited assignments), so it covers every resource. */
 export function assignmentCovers(scope: string, resourceId: string): boolean {
+  // normId trims the trailing slash, so the root scope "/" arrives here as "" (tenant-root assignments cover all)
   const s = normId(scope);
-  if (s === "/" || s.startsWith("/providers/microsoft.management/managementgroups/")) return true;
+  if (scope.trim() === "/" || s.startsWith("/providers/microsoft.management/managementgroups/")) return true;
   return scopeContains(scope, resourceId);
 }
 
