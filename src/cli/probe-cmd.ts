@@ -3,7 +3,7 @@
 import { Option, type Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { runProbe, UsageProblem, type ProbeOptions } from "../probe/run.js";
+import type { ProbeOptions } from "../probe/run.js";
 import { probeDocument, probeFailed, renderProbeText } from "../probe/output.js";
 import { currentPlatform, parsePlatform } from "../probe/platform.js";
 import { SecretSet } from "../probe/secrets.js";
@@ -130,8 +130,11 @@ Exit status: 0 every step passed, 1 a step failed, 2 the probe could not run.`)
       const options = await probeOptionsFromFlags(flags, io.env, secrets);
       let results;
       try {
+        // the network stack (undici, DNS, TLS clients) loads only when a probe actually runs
+        const { runProbe } = await import("../probe/run.js");
         results = await runProbe(options);
       } catch (e) {
+        const { UsageProblem } = await import("../probe/run.js");
         if (e instanceof UsageProblem) throw new UsageError(e.message);
         throw e;
       }
