@@ -1,11 +1,12 @@
 import type { Evidence, RuleContext } from "../../engine/types.js";
 import type { ManagedCluster, RoleAssignment } from "../../snapshot/types.js";
-import { normId } from "../../snapshot/ids.js";
+import { normId, roleGuid } from "../../snapshot/ids.js";
 import { blockingIdentityProblems, identityAnalysis, type IdentityAnalysis } from "./identity.js";
 import { evaluateAccess, holdersOn, type AccessVerdict, type Grant } from "./rbac.js";
 import { relatedWrongPrincipals, type RelatedPrincipal } from "./principals.js";
 import { clusters, registryTargets, type RegistryTarget } from "./targets.js";
 import { observationEvidence } from "./observations.js";
+import { BUILTIN_ROLES } from "./roles.js";
 
 export interface PullAccess {
   cluster: ManagedCluster;
@@ -39,7 +40,8 @@ export function assignmentEvidence(a: RoleAssignment, note?: string): Evidence {
   return {
     source: a.source.file,
     path: a.source.path,
-    observed: `${a.roleDefinitionName ?? a.roleDefinitionId.split("/").pop()} for ${a.principalName ? `${a.principalName} ` : ""}(${a.principalId}) at ${a.scope}${note ? ` — ${note}` : ""}`,
+    // raw ARM assignments carry no roleDefinitionName: name built-in roles from their GUID
+    observed: `${a.roleDefinitionName ?? BUILTIN_ROLES[roleGuid(a.roleDefinitionId)]?.roleName ?? a.roleDefinitionId.split("/").pop()} for ${a.principalName ? `${a.principalName} ` : ""}(${a.principalId}) at ${a.scope}${note ? ` — ${note}` : ""}`,
   };
 }
 
