@@ -9,8 +9,11 @@ import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } 
 import { SdkArmReader } from "../clients/arm.js";
 import { SdkGraphReader } from "../clients/graph.js";
 import { ClientNodeKubeReader } from "../clients/kube.js";
-import type { LiveClients } from "../clients/types.js";
+import { ClientNodeKubeWriter } from "../clients/kube-writer.js";
+import type { KubeWriter, LiveClients } from "../clients/types.js";
 import { collectLive, type ProgressEvent } from "../collectors/live.js";
+import { runProbeJobs } from "../collectors/probe-job.js";
+import { DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_NAMESPACE } from "../probe/job.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
 
@@ -27,6 +30,10 @@ export interface LiveOptions {
   kubeconfig?: string;
   verbose?: boolean;
   now?: Date;
+  /** the only mode that writes: one probe Job per node pool, created and deleted */
+  probe?: boolean;
+  probeNamespace?: string;
+  probeImage?: string;
 }
 
 export interface LiveIO {
@@ -142,15 +149,29 @@ class ProgressLine {
   }
 }
 
-export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: LiveClients): Promise<Snapshot> {
+function buildKubeWriter(env: NodeJS.ProcessEnv, opts: { context?: string; kubeconfig?: string }): KubeWriter {
+  try {
+    return new ClientNodeKubeWriter({ kubeconfig: opts.kubeconfig ?? env.PULLDOCTOR_KUBECONFIG ?? env.KUBECONFIG?.split(":")[0], context: opts.context });
+  } catch (e) {
+    throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: LiveClients, writer?: KubeWriter): Promise<Snapshot> {
   const timeoutS = parseTimeout(opts.timeout);
   const subscriptionId = opts.subscription ?? io.env.AZURE_SUBSCRIPTION_ID ?? azDefaultSubscription(io.env);
   if (!subscriptionId) throw new UsageError("no subscription: pass --subscription ID (or run `az account set`, or set AZURE_SUBSCRIPTION_ID)");
+  const probeNamespace = opts.probeNamespace ?? DEFAULT_PROBE_NAMESPACE;
+  if (opts.probe && !DNS_LABEL.test(probeNamespace)) throw new UsageError(`--probe-namespace must be a Kubernetes namespace name, got "${probeNamespace}"`);
   const live = clients ?? buildLiveClients(io.env, opts);
+  const kubeWriter = opts.probe ? (writer ?? buildKubeWriter(io.env, opts)) : undefined;
   const progress = new ProgressLine(io, opts.verbose === true);
   const deadline = AbortSignal.timeout(timeoutS * 1000);
+  let snapshot: Snapshot;
   try {
-    return await collectLive(
+    snapshot = await collectLive(
       live,
       { subscriptionId, resourceGroup: opts.resourceGroup, clusterName: opts.name, namespace: opts.namespace, images: opts.image ?? [], registries: opts.registry ?? [] },
       // each of the (at most three) waves gets a fair share of the deadline, so one stalled call cannot starve the rest
@@ -159,4 +180,14 @@ export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: Live
   } finally {
     progress.clear();
   }
+  if (!kubeWriter) return snapshot;
+  // the probe phase has its own --timeout: pulling the probe image and probing take longer than reads
+  return runProbeJobs(live.kube, kubeWriter, snapshot, {
+    namespace: probeNamespace,
+    probeImage: opts.probeImage ?? DEFAULT_PROBE_IMAGE,
+    timeoutMs: timeoutS * 1000,
+    images: opts.image ?? [],
+    now: opts.now,
+    onProgress: opts.verbose ? (m) => io.stderr(`pulldoctor: ${m}\n`) : undefined,
+  });
 }

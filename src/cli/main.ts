@@ -129,18 +129,23 @@ Exit status: 0 no error finding, 1 at least one error finding, 2 the tool could 
       .option("--timeout <seconds>", "live: give up on Azure/Kubernetes calls after this long", "30")
       .option("--context <name>", "live: kubeconfig context (default: the current one)")
       .option("--kubeconfig <file>", "live: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+      .option("--probe", "live: also run `pulldoctor probe` on one node per node pool. The ONLY mode that writes to the cluster: it creates and deletes one Job per node pool in --probe-namespace (RBAC in deploy/rbac.yaml)")
+      .option("--probe-namespace <ns>", "live --probe: namespace of the probe Jobs", "pulldoctor")
+      .option("--probe-image <ref>", "live --probe: pulldoctor image the probe Jobs run (default ghcr.io/pulldoctor/pulldoctor:0.1.0, see deploy/README.md)")
       .addHelpText("after", `
 Examples:
   pulldoctor diagnose -g rg-aks -n aks-prod
   pulldoctor diagnose -g rg-aks -n aks-prod --namespace shop --image contoso.azurecr.io/shop/api:1.4.3 --format json
+  pulldoctor diagnose -g rg-aks -n aks-prod --probe      # writes: one probe Job per node pool, deleted afterwards
   pulldoctor diagnose --evidence ./evidence
   pulldoctor diagnose --evidence ./evidence --format json > report.json
   pulldoctor diagnose --snapshot snapshot.json --image contoso.azurecr.io/shop/api:1.4.2
 
 Exit status: 0 no error finding, 1 at least one error finding, 2 the tool could not run.`),
-  ).action(async (opts: { evidence?: string; snapshot?: string; resourceGroup?: string; name?: string; image?: string[]; registry?: string[]; subscription?: string; namespace?: string; timeout?: string; context?: string; kubeconfig?: string; format: string; output?: string; color?: boolean; verbose?: boolean; now?: string; expiringWithin: string }) => {
+  ).action(async (opts: { evidence?: string; snapshot?: string; resourceGroup?: string; name?: string; image?: string[]; registry?: string[]; subscription?: string; namespace?: string; timeout?: string; context?: string; kubeconfig?: string; probe?: boolean; probeNamespace?: string; probeImage?: string; format: string; output?: string; color?: boolean; verbose?: boolean; now?: string; expiringWithin: string }) => {
     const format = checkFormat(opts.format);
     const now = opts.now ? parseNow(opts.now) : undefined;
+    if (opts.probe && (opts.evidence || opts.snapshot || !opts.resourceGroup || !opts.name)) throw new UsageError("--probe runs only with a live diagnosis (-g RESOURCE_GROUP -n CLUSTER)");
     let snapshot: Snapshot;
     if (!opts.evidence && !opts.snapshot && (opts.resourceGroup || opts.name)) {
       if (!opts.resourceGroup || !opts.name) throw new UsageError("live diagnosis needs both -g RESOURCE_GROUP and -n CLUSTER");

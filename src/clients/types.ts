@@ -72,3 +72,18 @@ export interface LiveClients {
   graph: GraphReader;
   kube: KubeReader;
 }
+
+/**
+ * The only writes pulldoctor ever makes (`diagnose --probe`): one probe Job per node pool in its own namespace,
+ * read back, then deleted. Kept apart from KubeReader so the read-only paths cannot reach a write.
+ */
+export interface KubeWriter {
+  createJob(namespace: string, job: Record<string, unknown>, o?: CallOptions): Promise<LiveResult>;
+  readJob(namespace: string, name: string, o?: CallOptions): Promise<LiveResult>;
+  /** the Job's pods (`labelSelector=job-name=<name>`) */
+  listJobPods(namespace: string, jobName: string, o?: CallOptions): Promise<LiveResult>;
+  /** body = the log text */
+  readPodLog(namespace: string, pod: string, o?: CallOptions): Promise<LiveResult>;
+  /** propagationPolicy Background, so the Job's pod goes with it */
+  deleteJob(namespace: string, name: string, o?: CallOptions): Promise<LiveResult>;
+}

@@ -25,6 +25,12 @@ ruleTester(rule, {
     },
   ],
   valid: [
+    {
+      name: "a requested node-side probe that could not run is an unknown with its reason",
+      snapshot: snapshot({ probeResults: { status: "error", kind: "forbidden", message: "node pool system: RBAC batch/jobs create is missing (403)" } }),
+      expect: "unknown",
+      reason: /batch\/jobs create/,
+    },
     { name: "a classified failure (tag not found) is not unclassified", snapshot: snapshot({ events: [failedEvent(`Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`, { pod: "streamer-1" })] }) },
     { name: "only back-off lines: the cause aged out, say so", snapshot: snapshot({ events: [failedEvent(`Back-off pulling image "${image}"`, { pod: "streamer-1", reason: "BackOff", type: "Normal" }), failedEvent("Error: ImagePullBackOff", { pod: "streamer-1" })] }), expect: "unknown", reason: /'Failed to pull image' event has aged out/ },
     {

@@ -17,6 +17,10 @@ export default defineRule({
   requires: [],
   check(ctx) {
     const out: Outcome[] = [...pullEvidenceMissing(ctx, TITLE)];
+    // A node-side probe that was asked for but could not run (diagnose --probe: Job refused, timed out, image not
+    // pullable) is a check that could not be made: say so with its reason.
+    const probes = ctx.snapshot.probeResults;
+    if (probes.status === "error") out.push({ kind: "unknown", check: "node-side probe", reason: probes.message });
     const groups = new Map<string, ReturnType<typeof failures>>();
     for (const f of failures(ctx)) {
       if (f.classification?.causeless || topCode(f) !== "PULL_FAILURE_UNCLASSIFIED") continue;

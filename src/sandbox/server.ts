@@ -13,6 +13,7 @@ import { makeCerts, type SandboxCerts } from "./certs.js";
 import { assignmentsVisibleAt, graphNotFoundBody, loadScenario, type Scenario } from "./scenario.js";
 import { normId, parseArmId, scopeContains } from "../snapshot/ids.js";
 import type { JsonObject } from "./wire.js";
+import { jobsHandler, type SandboxJobs } from "./jobs.js";
 
 export type FaultKind = "status" | "reset" | "stall" | "malformed" | "truncated";
 
@@ -61,6 +62,8 @@ export interface Sandbox {
   /** environment variables that point pulldoctor's live clients at the sandbox */
   env: Record<string, string>;
   requests: RecordedRequest[];
+  /** the probe Jobs `diagnose --probe` created and deleted (the only writes the sandbox accepts) */
+  jobs: SandboxJobs;
   setFaults(faults: Fault[]): void;
   setLatency(ms: number): void;
   stop(): Promise<void>;
@@ -181,6 +184,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const pageSize = Math.max(1, options.pageSize ?? 2);
   const sockets = new Set<Socket>();
   let base = "";
+  const probeJobs = jobsHandler(options.scenarioDir);
 
   const pickFault = (line: string): Fault | undefined => {
     for (const f of faults) {
@@ -470,12 +474,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       }
     }
     let status: number;
+    let jobAnswer: ReturnType<typeof probeJobs.handle>;
     try {
       if (api === "token") status = await handleToken(req, res, url);
       else if (!authorised(req, api)) {
         status = 401;
         if (api === "kube") send(res, 401, kubeStatus(401, "Unauthorized", "Unauthorized"));
         else send(res, 401, { error: { code: "AuthenticationFailed", message: "Authentication failed. The 'Authorization' header is missing." } });
+      } else if (api === "kube" && (jobAnswer = probeJobs.handle(req.method ?? "GET", url, req.method === "GET" ? "" : await readBody(req))) !== undefined) {
+        status = jobAnswer.status;
+        if (jobAnswer.text !== undefined) {
+          res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(jobAnswer.text) });
+          res.end(jobAnswer.text);
+        } else send(res, status, jobAnswer.body);
       } else if (req.method !== "GET") {
         status = 405;
         send(res, 405, armError("MethodNotAllowed", `The sandbox is read-only: ${req.method} is not served`));
@@ -534,6 +545,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       AZURE_SUBSCRIPTION_ID: cl.subscriptionId,
     },
     requests,
+    jobs: probeJobs.jobs,
     setFaults(f) {
       faults = f.map((x) => ({ ...x, used: 0 }));
     },

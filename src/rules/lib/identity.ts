@@ -159,7 +159,8 @@ function analyseMi(ctx: RuleContext, cluster: ManagedCluster, p: PullPrincipal, 
     }
   } else {
     // the fact's own reason: "not in the evidence (az ...)" offline, the failed call when collected live
-    out.unknowns.push({ check: "kubelet identity attached to nodes", reason: `node scale set identities unavailable: ${factReason(ctx.snapshot.vmssIdentities)}` });
+    const why = ctx.snapshot.vmssIdentities.status === "ok" ? "no scale set identity was found for the node pools" : factReason(ctx.snapshot.vmssIdentities);
+    out.unknowns.push({ check: "kubelet identity attached to nodes", reason: `node scale set identities unavailable: ${why}` });
   }
   if (gone.length > 0 || idNotFound.length > 0) {
     if (!out.problems.some((x) => x.code === "MI_NOT_FOUND" || x.code === "MI_CLIENT_ID_MISMATCH")) {
