@@ -1,8 +1,8 @@
 // KubeWriter over @kubernetes/client-node 1.x, on the same HTTP layer as the reader (truncation-aware, abortable).
 // Writes are never retried: a retried create could leave a second Job behind.
 
-import { BatchV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type ResponseContext, type V1Job } from "@kubernetes/client-node";
-import { truncationAwareHttp, type KubeClientOptions } from "./kube.js";
+import { BatchV1Api, CoreV1Api, type ConfigurationOptions, type V1Job } from "@kubernetes/client-node";
+import { loadKubeConfig, requestOptions, type KubeClientOptions } from "./kube.js";
 import { toLiveCallError } from "./errors.js";
 import type { CallOptions, KubeWriter, LiveResult } from "./types.js";
 
@@ -10,39 +10,19 @@ function plain(v: unknown): unknown {
   return typeof v === "string" ? v : (JSON.parse(JSON.stringify(v ?? null)) as unknown);
 }
 
-function httpOptions(signal: AbortSignal | undefined): ConfigurationOptions {
-  if (!signal) return { httpApi: truncationAwareHttp };
-  return {
-    httpApi: truncationAwareHttp,
-    middleware: [
-      {
-        pre: (ctx: RequestContext) => {
-          ctx.setSignal(signal);
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
-      },
-    ],
-    middlewareMergeStrategy: "append",
-  };
-}
-
 export class ClientNodeKubeWriter implements KubeWriter {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
 
   constructor(options: KubeClientOptions = {}) {
-    const kc = new KubeConfig();
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-    if (options.context) kc.setCurrentContext(options.context);
+    const kc = loadKubeConfig(options);
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
   private async run(call: string, permission: string, o: CallOptions, f: (opts: ConfigurationOptions) => Promise<unknown>): Promise<LiveResult> {
     try {
-      return { call, body: plain(await f(httpOptions(o.abortSignal))) };
+      return { call, body: plain(await f(requestOptions(o.abortSignal))) };
     } catch (e) {
       throw toLiveCallError(e, call, permission, o.abortSignal);
     }

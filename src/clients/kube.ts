@@ -76,39 +76,46 @@ export const truncationAwareHttp: HttpLibrary = wrapHttpLibrary({
   },
 });
 
+/** The kubeconfig the user chose (file and context), for the reader and the writer alike. */
+export function loadKubeConfig(options: KubeClientOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+  else kc.loadFromDefault();
+  if (options.context) kc.setCurrentContext(options.context);
+  return kc;
+}
+
+/** Per-request options: the truncation-aware HTTP layer, and the caller's abort signal when there is one. */
+export function requestOptions(signal: AbortSignal | undefined): ConfigurationOptions {
+  if (!signal) return { httpApi: truncationAwareHttp };
+  return {
+    httpApi: truncationAwareHttp,
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+}
+
 export class ClientNodeKubeReader implements KubeReader {
   private readonly api: CoreV1Api;
   readonly contextName: string;
 
   constructor(options: KubeClientOptions = {}) {
-    const kc = new KubeConfig();
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-    if (options.context) kc.setCurrentContext(options.context);
+    const kc = loadKubeConfig(options);
     this.contextName = kc.getCurrentContext();
     this.api = kc.makeApiClient(CoreV1Api);
   }
 
-  private withSignal(signal: AbortSignal | undefined): ConfigurationOptions | undefined {
-    if (!signal) return { httpApi: truncationAwareHttp };
-    return {
-      httpApi: truncationAwareHttp,
-      middleware: [
-        {
-          pre: (ctx: RequestContext) => {
-            ctx.setSignal(signal);
-            return new Observable(Promise.resolve(ctx));
-          },
-          post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
-        },
-      ],
-      middlewareMergeStrategy: "append",
-    };
-  }
-
   private async run(call: string, permission: string, o: CallOptions, f: (opts: ConfigurationOptions | undefined) => Promise<unknown>): Promise<LiveResult> {
     try {
-      const body = await withRetry(async () => plain(await f(this.withSignal(o.abortSignal))), o.abortSignal);
+      const body = await withRetry(async () => plain(await f(requestOptions(o.abortSignal))), o.abortSignal);
       return { call, body };
     } catch (e) {
       throw toLiveCallError(e, call, permission, o.abortSignal);
