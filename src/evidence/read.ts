@@ -1,7 +1,8 @@
 // Evidence folder -> Snapshot. Files are recognised by content, merged (the same resource may come twice, in
 // different shapes and id casing), and every bad file becomes a one-line report instead of an exception.
 
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   FACT_KEYS,
@@ -367,7 +368,8 @@ async function walk(b: SnapshotBuilder, abs: string, rel: string, visited: Set<s
     }
     let content: Buffer;
     try {
-      content = await readFile(absPath);
+      // synchronous: files are analysed one after another anyway, and the promise API costs ~10 % of a fleet read
+      content = readFileSync(absPath);
     } catch (e) {
       b.addReport({ file: relPath, status: "error", kinds: [], reason: `cannot read: ${errCode(e)}` });
       continue;

@@ -16,16 +16,19 @@ export function isObj(v: unknown): v is JsonObject {
 /** Case-insensitive key lookup (exact spelling wins); `null` counts as absent. */
 export function getKey(o: Json | undefined, ...names: string[]): Json | undefined {
   if (!isObj(o)) return undefined;
+  let spelledExactly = false;
   for (const n of names) {
     const v = o[n];
     if (v !== undefined && v !== null) return v;
+    if (v === null) spelledExactly = true;
   }
+  // az prints every key it knows, unset ones as null: a key present in the exact spelling settles it, with no scan.
+  if (spelledExactly) return undefined;
   // Case-insensitive fallback, hot in the reader (az output has no `properties`, so most probes miss): compare
   // lengths before lower-casing, so keys that cannot match cost no allocation.
-  const lower = names.map((n) => n.toLowerCase());
   for (const k in o) {
-    for (const l of lower) {
-      if (k.length === l.length && k.toLowerCase() === l) {
+    for (const n of names) {
+      if (k.length === n.length && k.toLowerCase() === n.toLowerCase()) {
         const v = o[k];
         if (v !== undefined && v !== null) return v;
         break;
@@ -43,10 +46,19 @@ export function hasKey(o: Json | undefined, name: string): boolean {
   return false;
 }
 
+// One-entry memo: normalisers read many fields of one object in a row, and az objects have no `properties`, so
+// without it every field read would scan all keys looking for one.
+let propsMemoOf: object | undefined;
+let propsMemo: JsonObject | undefined;
+
 /** The `properties` bag of a raw ARM envelope, if any. */
 export function propsOf(o: Json | undefined): JsonObject | undefined {
+  if (!isObj(o)) return undefined;
+  if (o === propsMemoOf) return propsMemo;
   const p = getKey(o, "properties");
-  return isObj(p) ? p : undefined;
+  propsMemoOf = o;
+  propsMemo = isObj(p) ? p : undefined;
+  return propsMemo;
 }
 
 /** Read `properties.<name>` first (raw ARM, Resource Graph, JS v12), then the top level (az, flattened SDKs). */
@@ -122,8 +134,24 @@ export function src(file: string, path: string): Source {
   return { file, path };
 }
 
-/** Drop `undefined`-valued keys recursively so equal facts compare equal and serialise the same. */
+/** True when the value holds an `undefined`-valued key at any depth. */
+function hasUndefined(v: unknown): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x === "object" && x !== null && hasUndefined(x)) return true;
+    return false;
+  }
+  if (typeof v === "object" && v !== null) {
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === undefined || (typeof x === "object" && x !== null && hasUndefined(x))) return true;
+    }
+  }
+  return false;
+}
+
+/** Drop `undefined`-valued keys recursively so equal facts compare equal and serialise the same (clean values are returned as they are). */
 export function prune<T>(v: T): T {
+  if (!hasUndefined(v)) return v;
   if (Array.isArray(v)) return v.map((x: unknown) => prune(x)) as T;
   if (typeof v === "object" && v !== null) {
     const out: Record<string, unknown> = {};

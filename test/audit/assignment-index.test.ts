@@ -12,16 +12,29 @@ const scopeArb = fc.oneof(
 );
 const resourceArb = fc.tuple(fc.constantFrom(...SUBS), fc.constantFrom("/resourceGroups/rg1", "/resourceGroups/rg10"), fc.constantFrom("/providers/Microsoft.ContainerRegistry/registries/acr1", "/providers/Microsoft.ContainerRegistry/registries/acr10")).map(([a, b, c]) => a + b + c);
 const principalArb = fc.constantFrom("P1", "p1", "p2", "0000");
-const assignmentsArb = fc.array(fc.tuple(scopeArb, principalArb, fc.constantFrom(undefined, "", "App1", "app1")), { maxLength: 40 }).map((xs) =>
+const assignmentsArb = fc.array(fc.tuple(scopeArb, principalArb, fc.constantFrom(undefined, "", "App1", "app1")), { maxLength: 120 }).map((xs) =>
   xs.map(([scope, principalId, principalName], i): RoleAssignment => ({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${i}`, scope, principalId, ...(principalName !== undefined ? { principalName } : {}), roleDefinitionId: "x/7f951dda-4ed3-4680-a7ca-43fe172d538d", source: { file: "ra.json", path: `$[${i}]` } })),
 );
+
+/**
+ * The index of `all` plus 60 assignments no query matches (another subscription, another principal), long enough to be
+ * indexed by maps, after enough queries to switch from scanning to them.
+ */
+function warmed(all: RoleAssignment[]) {
+  const filler = Array.from({ length: 60 }, (_, i): RoleAssignment => ({ id: `f${i}`, scope: `/subscriptions/zzzz/resourceGroups/rg${i}`, principalId: "filler", roleDefinitionId: "r", source: { file: "f", path: "$" } }));
+  const ix = assignmentIndex([...filler.slice(0, 30), ...all, ...filler.slice(30)]);
+  for (let i = 0; i < 6; i++) ix.byPrincipal("warm-up");
+  return ix;
+}
 
 test("covering (and the candidates filtered with assignmentCovers) is exactly the full scan, in snapshot order", () => {
   fc.assert(
     fc.property(assignmentsArb, resourceArb, (all, resource) => {
       const exact = all.filter((a) => assignmentCovers(a.scope, resource));
-      assert.deepEqual(assignmentIndex(all).coveringCandidates(resource).filter((a) => assignmentCovers(a.scope, resource)), exact);
-      assert.deepEqual(assignmentIndex(all).covering(resource, assignmentCovers), exact);
+      for (const ix of [assignmentIndex(all), warmed(all)]) {
+        assert.deepEqual(ix.coveringCandidates(resource).filter((a) => assignmentCovers(a.scope, resource)), exact);
+        assert.deepEqual(ix.covering(resource, assignmentCovers), exact);
+      }
     }),
     { numRuns: 300 },
   );
@@ -30,10 +43,12 @@ test("covering (and the candidates filtered with assignmentCovers) is exactly th
 test("by principal and by principal name equal the case-insensitive filters, in snapshot order", () => {
   fc.assert(
     fc.property(assignmentsArb, principalArb, fc.constantFrom("app1", "APP1", "x"), (all, p, name) => {
-      const ix = assignmentIndex(all);
-      assert.deepEqual(ix.byPrincipal(p), all.filter((a) => a.principalId.toLowerCase() === p.toLowerCase()));
-      assert.deepEqual(ix.byPrincipalName(name), all.filter((a) => a.principalName?.toLowerCase() === name.toLowerCase()));
-      assert.deepEqual(ix.byPrincipal(undefined), []);
+      for (const ix of [assignmentIndex(all), warmed(all)]) {
+        assert.deepEqual(ix.byPrincipal(p), all.filter((a) => a.principalId.toLowerCase() === p.toLowerCase()));
+        assert.deepEqual(ix.byPrincipalName(name), all.filter((a) => a.principalName?.toLowerCase() === name.toLowerCase()));
+        assert.deepEqual(ix.atScope("/subscriptions/aaaa/resourceGroups/rg1"), all.filter((a) => a.scope !== "" && a.scope.replace(/\/+$/, "").toLowerCase() === "/subscriptions/aaaa/resourcegroups/rg1"));
+        assert.deepEqual(ix.byPrincipal(undefined), []);
+      }
     }),
     { numRuns: 200 },
   );

@@ -68,7 +68,51 @@ function lazyMap(all: readonly RoleAssignment[], key: (a: RoleAssignment) => str
   };
 }
 
+/**
+ * Lists this short are always scanned; longer ones (up to INDEX_FROM) are scanned for their first few queries and
+ * indexed only when asked more: a fleet audit cuts thousands of per-cluster and per-registry views of ~100 assignments, each queried once or
+ * twice, where building three maps costs more than the scans they would save.
+ */
+const SCAN_BELOW = 48;
+const SCANS_BEFORE_INDEXING = 4;
+/** Lists this long (a tenant's) are indexed at once: even one scan of them costs more than the maps. */
+const INDEX_FROM = 2048;
+
+function scanIndex(all: readonly RoleAssignment[]): AssignmentIndex {
+  const anchored = (a: RoleAssignment) => normId(a.scope).startsWith("/subscriptions/");
+  const candidates = (resourceId: string): RoleAssignment[] => {
+    const ancestors = new Set(selfAndAncestorScopes(resourceId));
+    return all.filter((a) => !anchored(a) || ancestors.has(normId(a.scope)));
+  };
+  return {
+    byPrincipal: (id) => (id ? all.filter((a) => a.principalId.toLowerCase() === id.toLowerCase()) : []),
+    byPrincipalName: (name) => (name ? all.filter((a) => !!a.principalName && a.principalName.toLowerCase() === name.toLowerCase()) : []),
+    atScope: (s) => {
+      const n = normId(s);
+      return all.filter((a) => normId(a.scope) === n);
+    },
+    coveringCandidates: candidates,
+    covering: (resourceId, covers) => candidates(resourceId).filter((a) => anchored(a) || covers(a.scope, resourceId)),
+  };
+}
+
 function build(all: readonly RoleAssignment[]): AssignmentIndex {
+  const scan = scanIndex(all);
+  if (all.length < SCAN_BELOW) return scan;
+  if (all.length >= INDEX_FROM) return mapIndex(all);
+  let queries = 0;
+  let mapped: AssignmentIndex | undefined;
+  const pick = (): AssignmentIndex => (++queries <= SCANS_BEFORE_INDEXING ? scan : (mapped ??= mapIndex(all)));
+  return {
+    byPrincipal: (id) => pick().byPrincipal(id),
+    byPrincipalName: (name) => pick().byPrincipalName(name),
+    atScope: (s) => pick().atScope(s),
+    coveringCandidates: (resourceId) => pick().coveringCandidates(resourceId),
+    covering: (resourceId, covers) => pick().covering(resourceId, covers),
+  };
+}
+
+function mapIndex(all: readonly RoleAssignment[]): AssignmentIndex {
   const principal = lazyMap(all, (a) => a.principalId.toLowerCase());
   const principalName = lazyMap(all, (a) => (a.principalName ? a.principalName.toLowerCase() : undefined));
   const scope = lazyMap(all, (a) => normId(a.scope));
