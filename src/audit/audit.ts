@@ -46,10 +46,10 @@ export interface ClusterAudit {
   id: string;
   name: string;
   subscriptionId?: string;
-  /** registry ids paired with this cluster: its workloads pull from them, its identities hold a role on them, or they share its subscription */
+  /** registry ids paired with this cluster: its workloads pull from them, its identities hold a role on them, or (when nothing else names one) they share its subscription */
   registries: string[];
-  /** pull verdict per paired registry: granted (a role or anonymous pull), denied (the findings say why), unknown (`unknown` says why) */
-  access: { registry: string; verdict: "granted" | "denied" | "unknown" }[];
+  /** pull verdict per paired registry: granted (a role or anonymous pull), denied (the findings say why), unknown (`unknown` says why); `pairedBy` says why the pair is judged */
+  access: { registry: string; verdict: "granted" | "denied" | "unknown"; pairedBy: PairedBy }[];
   findings: Finding[];
   unknown: Unknown[];
 }
@@ -138,6 +138,14 @@ function subscriptionOf(id: string, explicit?: string): string | undefined {
   return (explicit ?? parseArmId(id).subscriptionId)?.toLowerCase();
 }
 
+/** Pull-capable assignments covering one registry, by holder: groups, user-assigned identities, service principals (with their lower-cased display name), anyone else. */
+interface PullCapable {
+  groups: RoleAssignment[];
+  userAssigned: RoleAssignment[];
+  servicePrincipals: { a: RoleAssignment; pid: string; name: string | undefined }[];
+  others: { a: RoleAssignment; pid: string }[];
+}
+
 /** Fleet indexes over the whole snapshot, built once. */
 function indexes(s: Snapshot) {
   const registries = val(s.registries);
@@ -149,32 +157,37 @@ function indexes(s: Snapshot) {
   const sps = val(s.servicePrincipals);
   const uais = val(s.userAssignedIdentities);
   const lookups = val(s.directoryLookups).filter((l) => l.id);
-  const pullRoles = new Map<string, boolean>();
+  // role definition id -> role definition name ("" when absent) -> can pull; two levels so no key string is built per call
+  const pullRoles = new Map<string, Map<string, boolean>>();
   /** Does the assignment's role grant pull in either registry mode? One resolution per role definition, not per assignment. */
   const canPull = (a: RoleAssignment): boolean => {
-    const key = `${a.roleDefinitionId}\u0000${a.roleDefinitionName ?? ""}`;
-    let yes = pullRoles.get(key);
+    let byName = pullRoles.get(a.roleDefinitionId);
+    if (!byName) pullRoles.set(a.roleDefinitionId, (byName = new Map()));
+    const name = a.roleDefinitionName ?? "";
+    let yes = byName.get(name);
     if (yes === undefined) {
       const role = resolveRole(s, a.roleDefinitionId, a.roleDefinitionName);
       yes = role !== undefined && roleGrantsForRegistry(role, "pull");
-      pullRoles.set(key, yes);
+      byName.set(name, yes);
     }
     return yes;
   };
   const spIds = new Set(sps.map((x) => x.id.toLowerCase()));
   const uaiPrincipals = new Set(uais.map((u) => u.principalId?.toLowerCase()).filter((x): x is string => !!x));
-  const covering = new Map<Registry, { groups: RoleAssignment[]; identities: RoleAssignment[]; others: RoleAssignment[] }>();
+  const spNameById = new Map(sps.filter((x) => x.displayName).map((x) => [x.id.toLowerCase(), x.displayName!.toLowerCase()]));
+  const covering = new Map<Registry, PullCapable>();
   /** Pull-capable assignments that may cover a registry, split by who holds them; computed once per registry, shared by its clusters. */
-  const pullCapableOn = (r: Registry) => {
+  const pullCapableOn = (r: Registry): PullCapable => {
     let c = covering.get(r);
     if (!c) {
-      c = { groups: [], identities: [], others: [] };
+      c = { groups: [], userAssigned: [], servicePrincipals: [], others: [] };
       for (const a of assignmentIndex(val(s.roleAssignments)).coveringCandidates(r.id)) {
         if (!canPull(a)) continue;
         const pid = a.principalId.toLowerCase();
         if (a.principalType === "Group") c.groups.push(a);
-        else if (uaiPrincipals.has(pid) || spIds.has(pid)) c.identities.push(a);
-        else c.others.push(a);
+        else if (uaiPrincipals.has(pid)) c.userAssigned.push(a);
+        else if (spIds.has(pid)) c.servicePrincipals.push({ a, pid, name: spNameById.get(pid) });
+        else c.others.push({ a, pid });
       }
       covering.set(r, c);
     }
@@ -213,9 +226,13 @@ function localFact<K extends (typeof CLUSTER_LOCAL_FACTS)[number]>(s: Snapshot, 
   return { status: "ok", value: items } as Snapshot[K];
 }
 
+/** Why a registry is judged for a cluster: its workloads pull from it, its identities hold a role on it, or (only when neither names any registry) it is in the cluster's subscription. */
+export type PairedBy = "workload" | "role" | "subscription";
+
 interface ClusterView {
   view: Snapshot;
   paired: Registry[];
+  pairedBy: Map<Registry, PairedBy>;
 }
 
 /** The snapshot as `diagnose` would see it for this cluster alone: its Kubernetes facts, the registries paired with it, and the Azure facts that can bear on those pairs. */
@@ -247,15 +264,21 @@ function clusterView(s: Snapshot, ix: Indexes, cluster: ManagedCluster, local: L
   addPrincipal(cluster.identity?.principalId);
   for (const v of Object.values(cluster.identity?.userAssignedIdentities ?? {})) addPrincipal(v.principalId);
 
-  // Pairs: registries the workloads pull from, registries the cluster's identities hold any role on, registries in its subscription.
-  const paired = new Set<Registry>();
+  // Pairs: registries the workloads pull from and registries the cluster's identities hold any role on. Only a cluster
+  // with neither (no kubectl evidence, no role anywhere: the typical cluster whose AcrPull was removed) is paired with
+  // the registries of its own subscription, so its missing role is still reported without every cluster of a busy
+  // subscription being judged against registries it never meant to use.
+  const pairedBy = new Map<Registry, PairedBy>();
+  const pair = (r: Registry, by: PairedBy) => {
+    if (!pairedBy.has(r)) pairedBy.set(r, by);
+  };
   // (most clusters of a Resource Graph export have no kubectl evidence: then there is no workload image to read)
   const hasWorkloads = local.pods.length + local.events.length + local.podDescriptions.length + s.targets.images.length > 0;
   const images = hasWorkloads ? workloadImages(contextOf(base, engine)) : [];
-  for (const i of images) if (i.valid) for (const r of get(ix.registriesByLogin, i.host)) paired.add(r);
-  for (const p of principals) for (const a of ix.assignments.byPrincipal(p)) for (const r of get(ix.registriesByScope, normId(a.scope))) paired.add(r);
-  for (const r of get(ix.registriesBySubscription, subscriptionOf(cluster.id, cluster.subscriptionId))) paired.add(r);
-  const registries = [...paired].sort((a, b) => ix.registryOrder.get(a)! - ix.registryOrder.get(b)!);
+  for (const i of images) if (i.valid) for (const r of get(ix.registriesByLogin, i.host)) pair(r, "workload");
+  for (const p of principals) for (const a of ix.assignments.byPrincipal(p)) for (const r of get(ix.registriesByScope, normId(a.scope))) pair(r, "role");
+  if (pairedBy.size === 0) for (const r of get(ix.registriesBySubscription, subscriptionOf(cluster.id, cluster.subscriptionId))) pair(r, "subscription");
+  const registries = [...pairedBy.keys()].sort((a, b) => ix.registryOrder.get(a)! - ix.registryOrder.get(b)!);
 
   // Assignments that can bear on this cluster's pairs: the puller's own (scope mismatches, over-privilege), and of those
   // covering a paired registry, the ones held by groups (named in RBAC_PULL_ROLE_MISSING) or by principals the rules treat
@@ -265,17 +288,13 @@ function clusterView(s: Snapshot, ix: Indexes, cluster: ManagedCluster, local: L
   const assignments = [...val(base.roleAssignments), ...ix.assignments.byPrincipal(puller.objectId)];
   const names = new Set([...val(base.servicePrincipals).map((x) => x.displayName), ...val(base.applications).map((x) => x.displayName)].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
   const own = new Set([...principals, k?.clientId?.toLowerCase(), appId?.toLowerCase()].filter((x): x is string => !!x));
-  const relatedIdentity = (principalId: string): boolean => {
-    const pid = principalId.toLowerCase();
-    if (own.has(pid) || get(ix.uaiByPrincipal, pid).length > 0) return true;
-    return get(ix.spById, pid).some((x) => !!x.displayName && names.has(x.displayName.toLowerCase()));
-  };
   // Only roles that can pull matter there (holdersOn and the group grants keep nothing else; unresolvable roles are dropped by them too).
+  // Related identities: the cluster's own principals, any user-assigned identity, and service principals named like its own.
   for (const r of registries) {
     const c = ix.pullCapableOn(r);
-    assignments.push(...c.groups);
-    for (const a of c.identities) if (relatedIdentity(a.principalId)) assignments.push(a);
-    for (const a of c.others) if (own.has(a.principalId.toLowerCase())) assignments.push(a);
+    assignments.push(...c.groups, ...c.userAssigned);
+    for (const x of c.servicePrincipals) if (own.has(x.pid) || (x.name !== undefined && names.has(x.name))) assignments.push(x.a);
+    for (const x of c.others) if (own.has(x.pid)) assignments.push(x.a);
   }
   const holders = new Set(assignments.map((a) => a.principalId.toLowerCase()));
   const lookupIds = [appId, puller.objectId, k?.objectId, k?.clientId, ...holders];
@@ -292,7 +311,7 @@ function clusterView(s: Snapshot, ix: Indexes, cluster: ManagedCluster, local: L
         ? ok([...local.directoryLookups, ...[...new Set(lookupIds.flatMap((id) => get(ix.lookupById, id)))].sort((a, b) => ix.lookupOrder.get(a)! - ix.lookupOrder.get(b)!)])
         : s.directoryLookups,
   };
-  return { view, paired: registries };
+  return { view, paired: registries, pairedBy };
 }
 
 function registryView(s: Snapshot, ix: Indexes, registry: Registry): Snapshot {
@@ -333,7 +352,7 @@ export function audit(snapshot: Snapshot, options: Partial<AuditOptions> = {}): 
 
   const clusters: ClusterAudit[] = [];
   for (const cluster of val(snapshot.clusters)) {
-    const { view, paired } = clusterView(snapshot, ix, cluster, localFactsOf(attribution, cluster), engine);
+    const { view, paired, pairedBy } = clusterView(snapshot, ix, cluster, localFactsOf(attribution, cluster), engine);
     const report = evaluate(view, CLUSTER_RULES, engine);
     const clusterId = cluster.id || cluster.name;
     // rbac-pull-role-missing passes exactly the pairs whose verdict is granted (or anonymous pull): read them off the report
@@ -344,7 +363,7 @@ export function audit(snapshot: Snapshot, options: Partial<AuditOptions> = {}): 
     for (const r of paired) {
       const key = normId(r.id);
       const verdict = pullable.has(key) ? "granted" : unknown.has(key) ? "unknown" : "denied";
-      access.push({ registry: r.id, verdict });
+      access.push({ registry: r.id, verdict, pairedBy: pairedBy.get(r)! });
       if (verdict === "granted") reg.get(r)?.pullableBy.push(clusterId);
     }
     for (const r of paired) reg.get(r)?.pairedWith.push(clusterId);

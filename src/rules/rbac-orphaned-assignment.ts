@@ -4,6 +4,7 @@ import { normId } from "../snapshot/ids.js";
 import { factValue } from "./lib/principals.js";
 import { registryTargets } from "./lib/targets.js";
 import { assignmentCovers } from "./lib/rbac.js";
+import { assignmentIndex } from "./lib/assignment-index.js";
 import { assignmentEvidence } from "./lib/pull-access.js";
 import { q } from "./lib/commands.js";
 
@@ -22,7 +23,9 @@ export default defineRule({
     for (const target of registryTargets(ctx)) {
       const reg = target.registry;
       // Only assignments made for the registry itself (at its scope or its resource group), not every subscription-wide one.
-      const onRegistry = all.filter((a) => normId(a.scope) === normId(reg.id) || (assignmentCovers(a.scope, reg.id) && normId(a.scope).split("/").length >= 5));
+      const onRegistry = assignmentIndex(all)
+        .coveringCandidates(reg.id)
+        .filter((a) => normId(a.scope) === normId(reg.id) || (assignmentCovers(a.scope, reg.id) && normId(a.scope).split("/").length >= 5));
       for (const a of onRegistry) {
         const lookup = gone.get(a.principalId.toLowerCase());
         const unresolved = a.principalName === "" && a.principalType !== undefined;

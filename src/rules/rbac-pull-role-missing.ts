@@ -4,14 +4,15 @@ import { pullAccess, principalEvidence, subjectOf, severityFor, brokenNote, assi
 import { attachAcr, grantRole } from "./lib/commands.js";
 import { isAbacMode } from "./lib/rbac.js";
 import { factValue } from "./lib/principals.js";
+import { assignmentIndex } from "./lib/assignment-index.js";
 import type { RuleContext } from "../engine/types.js";
 
 function roleAssignmentFiles(ctx: RuleContext): string {
-  return [...new Set((factValue(ctx.snapshot.roleAssignments) ?? []).map((a) => a.source.file))].join(", ") || "role assignments";
+  return ctx.memo("roleAssignmentFiles", () => [...new Set((factValue(ctx.snapshot.roleAssignments) ?? []).map((a) => a.source.file))].join(", ") || "role assignments");
 }
 
 function countFor(ctx: RuleContext, objectId: string | undefined): number {
-  return (factValue(ctx.snapshot.roleAssignments) ?? []).filter((a) => a.principalId.toLowerCase() === objectId).length;
+  return assignmentIndex(factValue(ctx.snapshot.roleAssignments) ?? []).byPrincipal(objectId).length;
 }
 
 export default defineRule({

@@ -98,15 +98,22 @@ test("a cluster is paired with the registries its own workloads pull from, not w
   assert.deepEqual(r.registries.find((x) => x.id === rb.id)!.pullableBy, [cb.id]);
 });
 
-test("a cluster is paired with registries its identity holds a role on, and with registries in its subscription", () => {
+test("a cluster is paired with registries its identity holds a role on; its subscription's registries only when nothing else names one", () => {
   const a = cluster("aks-a", "team-a");
+  const lost = cluster("aks-lost", "team-lost");
   const elsewhere = "dddddddd-0000-4000-8000-00000000000d";
   const held = registry({ name: "held", id: `/subscriptions/${elsewhere}/resourceGroups/rg-x/providers/Microsoft.ContainerRegistry/registries/held`, subscriptionId: elsewhere });
   const local = registry({ name: "local" });
   const unrelated = registry({ name: "unrelated", id: `/subscriptions/${elsewhere}/resourceGroups/rg-y/providers/Microsoft.ContainerRegistry/registries/unrelated`, subscriptionId: elsewhere });
-  const s = snapshot({ clusters: [a], registries: [held, local, unrelated], roleAssignments: [assignment("aks-a-object", ACR_PULL, `/subscriptions/${elsewhere}/resourceGroups/rg-x`)] });
+  const s = snapshot({ clusters: [a, lost], registries: [held, local, unrelated], roleAssignments: [assignment("aks-a-object", ACR_PULL, `/subscriptions/${elsewhere}/resourceGroups/rg-x`)] });
   const r = audit(s);
-  assert.deepEqual(r.clusters[0]!.registries, [held.id, local.id]);
+  const ca = r.clusters.find((c) => c.name === "aks-a")!;
+  const cl = r.clusters.find((c) => c.name === "aks-lost")!;
+  assert.deepEqual(ca.registries, [held.id], "a role names the registry the cluster uses: the other registries of its subscription are not judged");
+  assert.deepEqual(ca.access.map((x) => x.pairedBy), ["role"]);
+  assert.deepEqual(cl.registries, [local.id], "no role, no workload: paired with its subscription's registries");
+  assert.deepEqual(cl.access.map((x) => [x.pairedBy, x.verdict]), [["subscription", "denied"]]);
+  assert.deepEqual(cl.findings.map((f) => [f.code, f.subject]), [["RBAC_PULL_ROLE_MISSING", local.id]]);
   assert.deepEqual(r.registries.find((x) => x.id === unrelated.id)!.pairedWith, []);
   assert.equal(r.registries.find((x) => x.id === unrelated.id)!.nobodyCanPull, false, "a registry no cluster is paired with is not 'nobody can pull'");
   assert.deepEqual(r.summary.registriesNobodyCanPull, [local.id]);
