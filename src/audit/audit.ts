@@ -108,7 +108,10 @@ function ok<T>(value: T[]): Fact<T[]> {
 /** A subset of a fact, in the fact's own order; a fact that is not `ok` stays as it is (its reason is data too). */
 function subset<T>(fact: Fact<T[]>, order: Map<T, number>, items: Iterable<T>): Fact<T[]> {
   if (fact.status !== "ok") return fact;
-  return ok([...new Set(items)].sort((a, b) => order.get(a)! - order.get(b)!));
+  const list = [...new Set(items)];
+  // index queries already answer in snapshot order: sort only when the pieces came from several of them
+  for (let i = 1; i < list.length; i++) if (order.get(list[i - 1]!)! > order.get(list[i]!)!) return ok(list.sort((a, b) => order.get(a)! - order.get(b)!));
+  return ok(list);
 }
 
 function orderOf<T>(fact: Fact<T[]>): Map<T, number> {
@@ -138,13 +141,18 @@ function subscriptionOf(id: string, explicit?: string): string | undefined {
   return (explicit ?? parseArmId(id).subscriptionId)?.toLowerCase();
 }
 
-/** Pull-capable assignments covering one registry, by holder: groups, user-assigned identities, service principals (with their lower-cased display name), anyone else. */
+/** Pull-capable assignments covering one registry: those every view keeps (groups, user-assigned identities), and the rest by holder and by service principal display name (lower-cased). */
 interface PullCapable {
-  groups: RoleAssignment[];
-  userAssigned: RoleAssignment[];
-  servicePrincipals: { a: RoleAssignment; pid: string; name: string | undefined }[];
-  others: { a: RoleAssignment; pid: string }[];
+  always: RoleAssignment[];
+  byPrincipal: Map<string, RoleAssignment[]>;
+  byServicePrincipalName: Map<string, RoleAssignment[]>;
 }
+
+const pushTo = <T>(m: Map<string, T[]>, k: string, v: T) => {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+};
 
 /** Fleet indexes over the whole snapshot, built once. */
 function indexes(s: Snapshot) {
@@ -180,14 +188,16 @@ function indexes(s: Snapshot) {
   const pullCapableOn = (r: Registry): PullCapable => {
     let c = covering.get(r);
     if (!c) {
-      c = { groups: [], userAssigned: [], servicePrincipals: [], others: [] };
+      c = { always: [], byPrincipal: new Map(), byServicePrincipalName: new Map() };
       for (const a of assignmentIndex(val(s.roleAssignments)).coveringCandidates(r.id)) {
         if (!canPull(a)) continue;
         const pid = a.principalId.toLowerCase();
-        if (a.principalType === "Group") c.groups.push(a);
-        else if (uaiPrincipals.has(pid)) c.userAssigned.push(a);
-        else if (spIds.has(pid)) c.servicePrincipals.push({ a, pid, name: spNameById.get(pid) });
-        else c.others.push({ a, pid });
+        if (a.principalType === "Group" || uaiPrincipals.has(pid)) c.always.push(a);
+        else {
+          pushTo(c.byPrincipal, pid, a);
+          const name = spIds.has(pid) ? spNameById.get(pid) : undefined;
+          if (name !== undefined) pushTo(c.byServicePrincipalName, name, a);
+        }
       }
       covering.set(r, c);
     }
@@ -292,9 +302,9 @@ function clusterView(s: Snapshot, ix: Indexes, cluster: ManagedCluster, local: L
   // Related identities: the cluster's own principals, any user-assigned identity, and service principals named like its own.
   for (const r of registries) {
     const c = ix.pullCapableOn(r);
-    assignments.push(...c.groups, ...c.userAssigned);
-    for (const x of c.servicePrincipals) if (own.has(x.pid) || (x.name !== undefined && names.has(x.name))) assignments.push(x.a);
-    for (const x of c.others) if (own.has(x.pid)) assignments.push(x.a);
+    assignments.push(...c.always);
+    for (const p of own) assignments.push(...(c.byPrincipal.get(p) ?? []));
+    for (const n of names) assignments.push(...(c.byServicePrincipalName.get(n) ?? []));
   }
   const holders = new Set(assignments.map((a) => a.principalId.toLowerCase()));
   const lookupIds = [appId, puller.objectId, k?.objectId, k?.clientId, ...holders];

@@ -217,10 +217,10 @@ export function normaliseRegistry(o: JsonObject, source: Source): Registry {
 export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssignment {
   const id = asNonEmpty(getKey(o, "id")) ?? "";
   // the scope is the id minus `/providers/Microsoft.Authorization/roleAssignments/<guid>` when not printed
-  const scopeFromId = id.replace(/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/?$/i, "") || "/";
+  const scopeFromId = () => id.replace(/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/?$/i, "") || "/";
   return {
     id,
-    scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId : ""),
+    scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""),
     principalId: asNonEmpty(field(o, "principalId")) ?? "",
     principalType: asStr(field(o, "principalType")),
     // az only; kept even when "" because empty means Graph could not resolve the principal

@@ -113,8 +113,21 @@ function describeKeys(o: JsonObject): string {
 /** The ARM type of an object: its `type` when it looks like `<Namespace>/<type>`, else implied by its id. */
 function armType(o: JsonObject): string | undefined {
   const t = asStr(getKey(o, "type"));
-  if (t && /^[A-Za-z0-9]+\.[A-Za-z0-9.]+\/[A-Za-z0-9/]+$/.test(t)) return t.toLowerCase();
-  return armTypeFromId(asNonEmpty(getKey(o, "id")));
+  const known = t === undefined ? undefined : armTypeOfTypeField(t);
+  return known ?? armTypeFromId(asNonEmpty(getKey(o, "id")));
+}
+
+// A tenant export repeats a handful of type strings hundreds of thousands of times: remember each one's verdict.
+const typeFieldCache = new Map<string, string | null>();
+
+/** The lower-cased ARM type a `type` field names, if it looks like `<Namespace>/<type>`. */
+function armTypeOfTypeField(t: string): string | undefined {
+  let v = typeFieldCache.get(t);
+  if (v === undefined) {
+    v = /^[A-Za-z0-9]+\.[A-Za-z0-9.]+\/[A-Za-z0-9/]+$/.test(t) ? t.toLowerCase() : null;
+    if (typeFieldCache.size < 1024) typeFieldCache.set(t, v);
+  }
+  return v ?? undefined;
 }
 
 function armKey(ctx: Ctx, id: string, path: string): string {
