@@ -218,19 +218,23 @@ export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssi
   const id = asNonEmpty(getKey(o, "id")) ?? "";
   // the scope is the id minus `/providers/Microsoft.Authorization/roleAssignments/<guid>` when not printed
   const scopeFromId = () => id.replace(/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/?$/i, "") || "/";
-  return {
-    id,
-    scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""),
-    principalId: asNonEmpty(field(o, "principalId")) ?? "",
-    principalType: asStr(field(o, "principalType")),
-    // az only; kept even when "" because empty means Graph could not resolve the principal
-    principalName: asStr(getKey(o, "principalName")),
-    roleDefinitionId: asNonEmpty(field(o, "roleDefinitionId")) ?? "",
-    roleDefinitionName: asStr(getKey(o, "roleDefinitionName")),
-    condition: asNonEmpty(field(o, "condition")),
-    conditionVersion: asNonEmpty(field(o, "conditionVersion")),
-    source,
-  };
+  const principalType = asStr(field(o, "principalType"));
+  // az only; kept even when "" because empty means Graph could not resolve the principal
+  const principalName = asStr(getKey(o, "principalName"));
+  const roleDefinitionName = asStr(getKey(o, "roleDefinitionName"));
+  const condition = asNonEmpty(field(o, "condition"));
+  const conditionVersion = asNonEmpty(field(o, "conditionVersion"));
+  // Built without undefined-valued keys (in the interface's key order), so the snapshot keeps the object as it is
+  // instead of copying it: a tenant has hundreds of thousands of these.
+  const ra = { id, scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""), principalId: asNonEmpty(field(o, "principalId")) ?? "" } as RoleAssignment;
+  if (principalType !== undefined) ra.principalType = principalType;
+  if (principalName !== undefined) ra.principalName = principalName;
+  ra.roleDefinitionId = asNonEmpty(field(o, "roleDefinitionId")) ?? "";
+  if (roleDefinitionName !== undefined) ra.roleDefinitionName = roleDefinitionName;
+  if (condition !== undefined) ra.condition = condition;
+  if (conditionVersion !== undefined) ra.conditionVersion = conditionVersion;
+  ra.source = source;
+  return ra;
 }
 
 function permissions(v: Json | undefined): Permission[] {

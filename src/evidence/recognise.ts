@@ -131,7 +131,8 @@ function armTypeOfTypeField(t: string): string | undefined {
 }
 
 function armKey(ctx: Ctx, id: string, path: string): string {
-  return id ? `id:${normId(id)}` : `at:${ctx.file}#${path}`;
+  // the normalised id itself (it starts with "/", so it never meets an `at:` key): a prefix would copy every id once more
+  return id ? normId(id) : `at:${ctx.file}#${path}`;
 }
 
 /** Dispatch an object whose fact kind is known. */
