@@ -1,6 +1,7 @@
 // Bytes -> text -> JSON, without ever throwing and without quoting file content in error messages
 // (V8's JSON.parse messages quote a snippet of the input, which could be a secret).
 
+import { isUtf8 } from "node:buffer";
 import type { Json } from "./util.js";
 
 export type Decoded = { ok: true; text: string } | { ok: false; reason: string };
@@ -16,8 +17,10 @@ export function decodeText(content: string | Buffer): Decoded {
     if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { ok: true, text: new TextDecoder("utf-16le", { fatal: true }).decode(b.subarray(2)) };
     if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { ok: true, text: new TextDecoder("utf-16be", { fatal: true }).decode(b.subarray(2)) };
     if (b.includes(0)) return { ok: false, reason: "binary file" };
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(b);
-    return { ok: true, text: text.replace(/^\uFEFF/, "") };
+    // isUtf8 validates without building a string (simdutf); toString then decodes as fast as readFileSync(f, "utf8")
+    if (!isUtf8(b)) return { ok: false, reason: "binary file" };
+    const text = b.toString("utf8");
+    return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
   } catch {
     return { ok: false, reason: "binary file" };
   }

@@ -289,6 +289,15 @@ function visitItem(ctx: Ctx, v: Json, path: string, hint?: { kubeKind?: string; 
   }
   const s: Source = { file: ctx.file, path };
 
+  // Fast path for the bulk of a tenant export: a `type` in exact spelling naming an ARM type we read. No Kubernetes
+  // object or error body carries one, so the probes below would all miss.
+  const exactType = v["type"];
+  if (typeof exactType === "string") {
+    const t = armTypeOfTypeField(exactType);
+    const kind = t === undefined ? undefined : ARM_KINDS[t];
+    if (kind) return addArm(ctx, kind, v, path, kind === "vmssIdentities");
+  }
+
   // Kubernetes objects carry `kind` + `apiVersion` (typed lists omit `kind` on their items)
   const kubeKind = asStr(getKey(v, "kind")) ?? hint?.kubeKind;
   if (kubeKind && (asStr(getKey(v, "apiVersion")) !== undefined || hint?.kubeKind) && isObj(getKey(v, "metadata"))) {
