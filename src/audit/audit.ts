@@ -15,6 +15,7 @@ import { roleGrantsForRegistry } from "../rules/lib/rbac.js";
 import { resolveRole } from "../rules/lib/roles.js";
 import { VERSION } from "../version.js";
 import { attribute, CLUSTER_LOCAL_FACTS, localFactsOf, type LocalFacts } from "./attribute.js";
+import { credentialExpiries, type CredentialExpiry } from "./expiries.js";
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -75,6 +76,8 @@ export interface AuditResult {
   options: AuditOptions;
   clusters: ClusterAudit[];
   registries: RegistryAudit[];
+  /** every credential of the service-principal clusters' apps, soonest end first: metadata only, never secret text */
+  expiries: CredentialExpiry[];
   summary: {
     clusters: number;
     registries: number;
@@ -429,6 +432,7 @@ export function audit(snapshot: Snapshot, options: Partial<AuditOptions> = {}): 
     options: opts,
     clusters,
     registries: registryList,
+    expiries: credentialExpiries(snapshot, val(snapshot.clusters), new Date(snapshot.now)),
     summary: {
       clusters: clusters.length,
       registries: registryList.length,

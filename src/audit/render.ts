@@ -100,7 +100,7 @@ export function* auditJsonChunks(r: AuditResult): Generator<string> {
   for (let i = 0; i < entries.length; i++) {
     const [k, v] = entries[i]!;
     const last = i === entries.length - 1;
-    if (Array.isArray(v) && v.length > 0 && (k === "clusters" || k === "registries")) {
+    if (Array.isArray(v) && v.length > 0 && (k === "clusters" || k === "registries" || k === "expiries")) {
       yield `\n  ${JSON.stringify(k)}: [`;
       for (let j = 0; j < v.length; j++) yield `\n    ${indent(JSON.stringify(v[j], null, 2), "    ")}${j < v.length - 1 ? "," : ""}`;
       yield `\n  ]${last ? "" : ","}`;

@@ -5,6 +5,7 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { audit, failsAt } from "../audit/audit.js";
 import { auditJsonChunks, auditToReport, renderAuditCsv, renderAuditTerminal } from "../audit/render.js";
+import { renderAuditHtml } from "../audit/html.js";
 import { readEvidenceFolder } from "../evidence/read.js";
 import { isFormat, render } from "../reporters/index.js";
 import { UsageError } from "./errors.js";
@@ -82,7 +83,7 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
     .action(async (opts: AuditCliOptions) => {
       const format = opts.format;
       if (!(AUDIT_OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}"; use one of: ${AUDIT_OUTPUT_FORMATS.join(", ")}`);
-      // sarif and html come from the shared reporters; refuse before the (long) audit when this build lacks them
+      // sarif, markdown and junit come from the shared reporters; refuse before the (long) audit when this build lacks them
       if (!["terminal", "json", "csv"].includes(format) && !isFormat(format)) throw new UsageError(`--format ${format} is not available in this build yet`);
       const expiringWithinDays = days(opts.expiringWithin);
       const top = positive(opts.top, "--top");
@@ -106,6 +107,7 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
       if (format === "terminal") chunks = [renderAuditTerminal(result, { color: useColour, top })];
       else if (format === "json") chunks = auditJsonChunks(result);
       else if (format === "csv") chunks = [renderAuditCsv(result)];
+      else if (format === "html") chunks = [renderAuditHtml(result)];
       else if (isFormat(format)) chunks = [render(auditToReport(result), format, { color: useColour })];
       else throw new UsageError(`--format ${format} is not available in this build yet`);
       if (opts.output) await writeChunks(opts.output, chunks);

@@ -504,3 +504,6 @@ export function renderHtml(report: Report): string {
   ];
   return page.filter((s) => s !== "").join("\n") + "\n";
 }
+
+// for the fleet audit page (src/audit/html.ts): the same escaping, stylesheet, badges and CSP
+export { t as safeText, t1 as safeLine, CSS as REPORT_CSS, cspFor, severityBadge };

@@ -165,7 +165,8 @@ test("SARIF, HTML and markdown come from the shared reporters, one result per au
   const html = await cli(["--evidence", join(dir, "fleet"), "--format", "html", "--now", NOW, "--fail-on", "none"]);
   assert.equal(html.code, 0, html.stderr);
   assert.match(html.stdout, /<html/i);
-  assert.ok(html.stdout.includes(`[${worst.name}]`), "findings are titled with their cluster");
+  assert.ok(html.stdout.includes("<h1>pulldoctor: fleet audit</h1>"), "html is the fleet page");
+  assert.ok(html.stdout.includes(`<span class="cluster-name">${worst.name}</span>`), "the worst cluster is listed by name");
   const md = await cli(["--evidence", join(dir, "fleet"), "--format", "markdown", "--now", NOW, "--fail-on", "none"]);
   assert.match(md.stdout, new RegExp(`### .*\\\\?\\[${worst.name}\\\\?\\]`), "markdown headings carry the cluster (brackets escaped)");
 });
