@@ -2,14 +2,24 @@
 // https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules); az mixes
 // `resourceGroups` and `resourcegroups`, so every comparison goes through these helpers.
 
+// Fleet audits normalise the same scope and registry strings millions of times; a bounded memo turns the repeats into
+// one hash lookup (the string caches its hash) instead of a trim and a lower-cased copy.
+const NORM_MEMO_LIMIT = 1 << 16;
+let normMemo = new Map<string, string>();
+
 export function normId(id: string | undefined | null): string {
   if (!id) return "";
+  const hit = normMemo.get(id);
+  if (hit !== undefined) return hit;
   let s = id.trim();
-  // hot on fleets (millions of calls): a trailing-slash check by char code instead of a regex
+  // a trailing-slash check by char code instead of a regex
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
   if (end !== s.length) s = s.slice(0, end);
-  return s.toLowerCase();
+  s = s.toLowerCase();
+  if (normMemo.size >= NORM_MEMO_LIMIT) normMemo = new Map();
+  normMemo.set(id, s);
+  return s;
 }
 
 export function sameId(a: string | undefined | null, b: string | undefined | null): boolean {
