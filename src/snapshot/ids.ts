@@ -4,7 +4,7 @@
 
 // Fleet audits normalise the same scope and registry strings millions of times; a bounded memo turns the repeats into
 // one hash lookup (the string caches its hash) instead of a trim and a lower-cased copy.
-const NORM_MEMO_LIMIT = 1 << 16;
+const NORM_MEMO_LIMIT = 1 << 20;
 let normMemo = new Map<string, string>();
 
 export function normId(id: string | undefined | null): string {
