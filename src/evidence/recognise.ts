@@ -2,7 +2,7 @@
 // into a normalised fact. Containers: single objects, arrays, ARM/Graph `{"value":[...]}` lists, Kubernetes
 // `List` / `<Kind>List`, Resource Graph `{"count","data":[...]}` (objectArray and table formats).
 
-import { normId } from "../snapshot/ids.js";
+import { normId, normIdUnmemoised } from "../snapshot/ids.js";
 import type { FactKey, Snapshot, Source } from "../snapshot/types.js";
 import {
   normaliseARecordSet,
@@ -132,7 +132,7 @@ function armTypeOfTypeField(t: string): string | undefined {
 
 function armKey(ctx: Ctx, id: string, path: string): string {
   // the normalised id itself (it starts with "/", so it never meets an `at:` key): a prefix would copy every id once more
-  return id ? normId(id) : `at:${ctx.file}#${path}`;
+  return id ? normIdUnmemoised(id) : `at:${ctx.file}#${path}`;
 }
 
 /** Dispatch an object whose fact kind is known. */

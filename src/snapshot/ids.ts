@@ -11,15 +11,21 @@ export function normId(id: string | undefined | null): string {
   if (!id) return "";
   const hit = normMemo.get(id);
   if (hit !== undefined) return hit;
+  const s = normIdUnmemoised(id);
+  if (normMemo.size >= NORM_MEMO_LIMIT) normMemo = new Map();
+  normMemo.set(id, s);
+  return s;
+}
+
+/** normId for ids seen once (a reader keying every resource by its own id): no memo to fill with them. */
+export function normIdUnmemoised(id: string | undefined | null): string {
+  if (!id) return "";
   let s = id.trim();
   // a trailing-slash check by char code instead of a regex
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
   if (end !== s.length) s = s.slice(0, end);
-  s = s.toLowerCase();
-  if (normMemo.size >= NORM_MEMO_LIMIT) normMemo = new Map();
-  normMemo.set(id, s);
-  return s;
+  return s.toLowerCase();
 }
 
 export function sameId(a: string | undefined | null, b: string | undefined | null): boolean {
