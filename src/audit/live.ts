@@ -1,8 +1,9 @@
 // Live fleet collection: Azure Resource Graph (server-side KQL across subscriptions, paged with $skipToken) for
-// clusters, registries, role assignments, private endpoints and DNS links; Microsoft Graph `$batch` for service
-// principal and application credentials. The collector never judges: every page is fed, unchanged, to the same
-// evidence reader `--evidence` uses, so live and offline audits agree by construction.
+// clusters, registries, role assignments, identities, scale sets and the network path; Microsoft Graph `$batch` for
+// service principal and application credentials and for the principals of assignments on registries. The collector
+// never judges: every page is fed, unchanged, to the evidence reader `--evidence` uses, so both audits agree.
 import { SnapshotBuilder } from "../evidence/read.js";
+import { normId } from "../snapshot/ids.js";
 import type { Snapshot } from "../snapshot/types.js";
 
 /** One Resource Graph request, as `client.resources()` takes it. */
@@ -30,6 +31,9 @@ export class ResourceGraphHttpError extends Error {
     readonly status: number,
     message: string,
     readonly retryAfterMs?: number,
+    /** set by the collector: which FLEET_QUERIES entry failed, after how many attempts */
+    readonly query?: string,
+    readonly attempts?: number,
   ) {
     super(message);
     this.name = "ResourceGraphHttpError";
@@ -67,6 +71,15 @@ export interface LiveOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: Date;
   abortSignal?: AbortSignal;
+  /** after every page and every Graph batch: for a progress line */
+  onProgress?: (e: LiveProgress) => void;
+}
+
+export interface LiveProgress {
+  /** a FLEET_QUERIES name, or "graph" */
+  step: string;
+  pages: number;
+  rows: number;
 }
 
 /** Resource Graph recommends at most ~300 subscriptions per request (guidance-for-throttled-requests). */
@@ -83,6 +96,15 @@ export const FLEET_QUERIES: Record<string, string> = {
   privateEndpoints: "resources | where type =~ 'microsoft.network/privateendpoints' | project id, name, type, location, resourceGroup, subscriptionId, properties",
   privateDnsZones: "resources | where type =~ 'microsoft.network/privatednszones' | project id, name, type, location, resourceGroup, subscriptionId, properties",
   privateDnsVnetLinks: "resources | where type =~ 'microsoft.network/privatednszones/virtualnetworklinks' | project id, name, type, location, resourceGroup, subscriptionId, properties",
+  // the kubelet identity and the node pools' scale sets, for MI_NOT_FOUND / MI_CLIENT_ID_MISMATCH
+  userAssignedIdentities: "resources | where type =~ 'microsoft.managedidentity/userassignedidentities' | project id, name, type, location, resourceGroup, subscriptionId, properties",
+  scaleSets: "resources | where type =~ 'microsoft.compute/virtualmachinescalesets' | project id, name, type, location, resourceGroup, subscriptionId, identity, tags",
+  // the nodes' egress path and addresses, for NET_EGRESS_BLOCKED / NET_FIREWALL_DENIES_CLUSTER
+  virtualNetworks: "resources | where type =~ 'microsoft.network/virtualnetworks' | project id, name, type, location, resourceGroup, subscriptionId, properties",
+  networkSecurityGroups: "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name, type, location, resourceGroup, subscriptionId, properties",
+  routeTables: "resources | where type =~ 'microsoft.network/routetables' | project id, name, type, location, resourceGroup, subscriptionId, properties",
+  natGateways: "resources | where type =~ 'microsoft.network/natgateways' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
+  publicIps: "resources | where type =~ 'microsoft.network/publicipaddresses' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
 };
 
 /** `hh:mm:ss` (Resource Graph's quota reset header) -> ms. */
@@ -99,7 +121,22 @@ export function parseRetryAfter(v: string | undefined | null, now = Date.now()):
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A real wait that the deadline cuts short, so --timeout holds even during a long Retry-After. */
+function realSleep(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
 
 interface Ctx {
   pageSize: number;
@@ -109,6 +146,9 @@ interface Ctx {
   abortSignal?: AbortSignal;
   /** requests made, waits taken: for the caller's log and tests */
   stats: LiveStats;
+  onProgress?: (e: LiveProgress) => void;
+  /** the last answer spent the quota: wait this long before the next query, whichever query it is */
+  quotaWaitMs?: number;
 }
 
 export interface LiveStats {
@@ -125,13 +165,13 @@ async function withRetry<T>(ctx: Ctx, what: string, call: () => Promise<T>): Pro
       ctx.stats.requests++;
       return await call();
     } catch (e) {
-      if (!(e instanceof ResourceGraphHttpError) || (e.status !== 429 && e.status < 500) || attempt >= ctx.maxRetries) throw e;
+      if (!(e instanceof ResourceGraphHttpError)) throw e;
+      if ((e.status !== 429 && e.status < 500) || attempt >= ctx.maxRetries) throw new ResourceGraphHttpError(e.status, e.message, e.retryAfterMs, what, attempt);
       ctx.stats.throttled += e.status === 429 ? 1 : 0;
       // Retry-After when the service names it, else a short exponential back-off; both capped so a run cannot hang.
       const wait = Math.min(ctx.maxWaitMs, e.retryAfterMs ?? 500 * 2 ** (attempt - 1));
       ctx.stats.waitedMs += wait;
       await ctx.sleep(wait);
-      void what;
     }
   }
 }
@@ -147,33 +187,29 @@ export async function queryAll(graph: ResourceGraph, name: string, query: string
   for (const s of scopes) {
     let skipToken: string | undefined;
     do {
+      // Out of quota: wait for the window to reset instead of earning a 429 (guidance-for-throttled-requests).
+      if (ctx.quotaWaitMs !== undefined) {
+        ctx.stats.waitedMs += ctx.quotaWaitMs;
+        await ctx.sleep(ctx.quotaWaitMs);
+        ctx.quotaWaitMs = undefined;
+      }
       const request: ResourceGraphRequest = { query, ...s, options: { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) } };
       const page = await withRetry(ctx, name, () => graph(request));
       rows += page.data.length;
+      ctx.onProgress?.({ step: name, pages: index + 1, rows });
       // the same container `az graph query` prints, so the evidence reader routes the rows
       onPage({ totalRecords: page.totalRecords ?? page.data.length, count: page.data.length, data: page.data, ...(page.skipToken ? { skip_token: page.skipToken } : {}) }, index++);
       ctx.stats.pages[name] = (ctx.stats.pages[name] ?? 0) + 1;
       skipToken = page.skipToken || undefined;
-      // Out of quota: wait for the window to reset instead of earning a 429 (guidance-for-throttled-requests).
-      if (skipToken && page.quotaRemaining !== undefined && page.quotaRemaining <= 0) {
-        const wait = Math.min(ctx.maxWaitMs, page.quotaResetsAfterMs ?? 5000);
-        ctx.stats.waitedMs += wait;
-        await ctx.sleep(wait);
-      }
+      if (page.quotaRemaining !== undefined && page.quotaRemaining <= 0) ctx.quotaWaitMs = Math.min(ctx.maxWaitMs, page.quotaResetsAfterMs ?? 5000);
     } while (skipToken);
   }
   return rows;
 }
 
-/** Graph lookups for every app id, 20 to a `$batch`; throttled items (429) are retried, bounded. */
-export async function lookupApps(batch: GraphBatch, appIds: string[], ctx: Ctx, onResponse: (url: string, r: GraphBatchResponse) => void): Promise<void> {
-  const pending: GraphBatchRequest[] = [];
-  appIds.forEach((appId, i) => {
-    const id = encodeURIComponent(appId);
-    // alternate-key addressing answers 404 with a body that names the id when the app is gone
-    pending.push({ id: `sp-${i}`, method: "GET", url: `/servicePrincipals(appId='${id}')?$select=id,appId,displayName,accountEnabled,servicePrincipalType,passwordCredentials,keyCredentials,alternativeNames` });
-    pending.push({ id: `app-${i}`, method: "GET", url: `/applications(appId='${id}')?$select=id,appId,displayName,passwordCredentials,keyCredentials` });
-  });
+/** GET sub-requests, 20 to a `$batch`; throttled or failed items (429, 5xx) are retried, bounded, then reported as last answered. */
+async function batchAll(batch: GraphBatch, pending: GraphBatchRequest[], ctx: Ctx, onResponse: (url: string, r: GraphBatchResponse) => void): Promise<void> {
+  let answered = 0;
   for (let start = 0; start < pending.length; start += GRAPH_BATCH_LIMIT) {
     let todo = pending.slice(start, start + GRAPH_BATCH_LIMIT);
     for (let attempt = 1; todo.length > 0; attempt++) {
@@ -188,8 +224,12 @@ export async function lookupApps(batch: GraphBatch, appIds: string[], ctx: Ctx, 
         if (!a || a.status === 429 || a.status >= 500) {
           again.push(req);
           wait = Math.max(wait, parseRetryAfter(a?.headers?.["Retry-After"] ?? a?.headers?.["retry-after"]) ?? 1000);
-        } else onResponse(req.url, a);
+        } else {
+          answered++;
+          onResponse(req.url, a);
+        }
       }
+      ctx.onProgress?.({ step: "graph", pages: ctx.stats.requests, rows: answered });
       if (again.length === 0) break;
       if (attempt >= ctx.maxRetries) {
         for (const req of again) onResponse(req.url, byId.get(req.id) ?? { id: req.id, status: 429 });
@@ -204,42 +244,98 @@ export async function lookupApps(batch: GraphBatch, appIds: string[], ctx: Ctx, 
   }
 }
 
+/** Graph lookups for every app id (its service principal and its application), 20 to a `$batch`. */
+export async function lookupApps(batch: GraphBatch, appIds: string[], ctx: Ctx, onResponse: (url: string, r: GraphBatchResponse) => void): Promise<void> {
+  const pending: GraphBatchRequest[] = [];
+  appIds.forEach((appId, i) => {
+    const id = encodeURIComponent(appId);
+    // alternate-key addressing answers 404 with a body that names the id when the app is gone
+    pending.push({ id: `sp-${i}`, method: "GET", url: `/servicePrincipals(appId='${id}')?$select=id,appId,displayName,accountEnabled,servicePrincipalType,passwordCredentials,keyCredentials,alternativeNames` });
+    pending.push({ id: `app-${i}`, method: "GET", url: `/applications(appId='${id}')?$select=id,appId,displayName,passwordCredentials,keyCredentials` });
+  });
+  await batchAll(batch, pending, ctx, onResponse);
+}
+
+/** Graph lookups of directory objects by object id, 20 to a `$batch`: a 404 proves the principal is gone. */
+export async function lookupDirectoryObjects(batch: GraphBatch, objectIds: string[], ctx: Ctx, onResponse: (url: string, r: GraphBatchResponse) => void): Promise<void> {
+  await batchAll(batch, objectIds.map((id, i) => ({ id: `obj-${i}`, method: "GET", url: `/directoryObjects/${encodeURIComponent(id)}?$select=id` })), ctx, onResponse);
+}
+
 export interface LiveCollection {
   snapshot: Snapshot;
   stats: LiveStats;
 }
 
+type Row = { id?: unknown; properties?: { scope?: unknown; principalId?: unknown; servicePrincipalProfile?: { clientId?: unknown } } };
+
+/** The Graph error of a failed lookup in one line: `403 Authorization_RequestDenied: Insufficient privileges ...`. */
+function graphFailure(r: GraphBatchResponse): string {
+  const err = r.body && typeof r.body === "object" ? (r.body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  const detail = [err?.code, err?.message].filter((x) => typeof x === "string" && x !== "").join(": ");
+  return `${r.status === 0 ? "no answer" : `HTTP ${r.status}`}${detail ? ` ${detail}` : ""}`.replace(/\s+/g, " ").slice(0, 300);
+}
+
+export interface CollectOptions extends LiveOptions {
+  /**
+   * Look up (Graph `$batch`, GET /directoryObjects/{id}) the principals of role assignments made on a registry or its
+   * resource group, so assignments to deleted principals are found. One lookup per such principal: off unless asked.
+   */
+  lookUpAssignmentPrincipals?: boolean;
+}
+
 /** Collect the fleet into a Snapshot: Resource Graph first, then Graph for the app ids the clusters use. */
-export async function collectFleet(clients: { resourceGraph: ResourceGraph; graphBatch?: GraphBatch }, scope: LiveAuditScope, options: LiveOptions = {}): Promise<LiveCollection> {
+export async function collectFleet(clients: { resourceGraph: ResourceGraph; graphBatch?: GraphBatch }, scope: LiveAuditScope, options: CollectOptions = {}): Promise<LiveCollection> {
   const ctx: Ctx = {
     pageSize: Math.min(1000, Math.max(1, options.pageSize ?? 1000)),
     maxRetries: options.maxRetries ?? 5,
     maxWaitMs: options.maxWaitMs ?? 60_000,
-    sleep: options.sleep ?? realSleep,
+    sleep: options.sleep ?? realSleep(options.abortSignal),
     ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     stats: { requests: 0, throttled: 0, waitedMs: 0, pages: {} },
   };
   const builder = new SnapshotBuilder();
   const appIds = new Set<string>();
+  const registryScopes = new Set<string>();
+  const assignments: { scope: string; principalId: string }[] = [];
   for (const [name, query] of Object.entries(FLEET_QUERIES)) {
     await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
-      if (name === "clusters") {
-        for (const row of (doc as { data: unknown[] }).data) {
-          const cid = (row as { properties?: { servicePrincipalProfile?: { clientId?: unknown } } }).properties?.servicePrincipalProfile?.clientId;
+      for (const row of (doc as { data: Row[] }).data) {
+        if (name === "clusters") {
+          const cid = row.properties?.servicePrincipalProfile?.clientId;
           if (typeof cid === "string" && cid.toLowerCase() !== "msi" && cid.trim() !== "") appIds.add(cid.toLowerCase());
+        } else if (name === "registries" && typeof row.id === "string") {
+          // RBAC_ORPHANED_ASSIGNMENT looks at assignments on the registry and on its resource group
+          registryScopes.add(normId(row.id));
+          registryScopes.add(normId(row.id).split("/").slice(0, 5).join("/"));
+        } else if (name === "roleAssignments" && typeof row.properties?.scope === "string" && typeof row.properties.principalId === "string") {
+          assignments.push({ scope: row.properties.scope, principalId: row.properties.principalId.toLowerCase() });
         }
       }
       builder.addFile(`live:resourcegraph/${name}/page-${i + 1}.json`, JSON.stringify(doc));
     });
   }
+  let n = 0;
+  const failed = (file: string, url: string, r: GraphBatchResponse) => builder.addReport({ file, status: "error", kinds: [], reason: `Graph GET ${url.split("?")[0]}: ${graphFailure(r)}` });
   if (clients.graphBatch && appIds.size > 0) {
-    let n = 0;
     await lookupApps(clients.graphBatch, [...appIds].sort(), ctx, (url, r) => {
       n++;
       const set = url.startsWith("/servicePrincipals") ? "servicePrincipals" : "applications";
+      const file = `live:graph/${set}/${n}.json`;
       // 200: the object, typed by its entity set; 404: Graph's error body, which names the missing id
       const body = r.status === 200 && r.body && typeof r.body === "object" ? { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${set}/$entity`, ...(r.body as object) } : r.body;
-      if (body !== undefined && (r.status === 200 || r.status === 404)) builder.addFile(`live:graph/${set}/${n}.json`, JSON.stringify(body));
+      if (body !== undefined && (r.status === 200 || r.status === 404)) builder.addFile(file, JSON.stringify(body));
+      else failed(file, url, r);
+    });
+  }
+  const principals = new Set(assignments.filter((a) => registryScopes.has(normId(a.scope))).map((a) => a.principalId));
+  if (clients.graphBatch && options.lookUpAssignmentPrincipals && principals.size > 0) {
+    await lookupDirectoryObjects(clients.graphBatch, [...principals].sort(), ctx, (url, r) => {
+      n++;
+      const file = `live:graph/directoryObjects/${n}.json`;
+      // only the 404 is evidence: an object that exists is what the snapshot assumes anyway
+      if (r.status === 404 && r.body !== undefined) builder.addFile(file, JSON.stringify(r.body));
+      else if (r.status !== 200) failed(file, url, r);
     });
   }
   const snapshot = builder.build({ now: options.now ?? new Date() }, "live");
@@ -257,16 +353,48 @@ interface SdkQueryResponse {
   skipToken?: string;
   _response?: { headers?: SdkHeaders };
 }
+/** ms-rest-js's AbortSignalLike: its `this`-typed handlers are not satisfied by Node's AbortSignal type, hence a view. */
+interface SdkAbortSignal {
+  readonly aborted: boolean;
+  dispatchEvent: (event: Event) => boolean;
+  onabort: ((this: SdkAbortSignal, ev: Event) => unknown) | null;
+  addEventListener: (type: "abort", listener: (this: SdkAbortSignal, ev: Event) => unknown, options?: AddEventListenerOptions) => void;
+  removeEventListener: (type: "abort", listener: (this: SdkAbortSignal, ev: Event) => unknown, options?: EventListenerOptions) => void;
+}
+
+function sdkAbortSignal(signal: AbortSignal): SdkAbortSignal {
+  // the SDK removes its listener after every request: without removal, one deadline signal would collect a listener per page
+  const wrappers = new Map<(this: SdkAbortSignal, ev: Event) => unknown, (ev: Event) => void>();
+  const view: SdkAbortSignal = {
+    get aborted() {
+      return signal.aborted;
+    },
+    dispatchEvent: (event) => signal.dispatchEvent(event),
+    onabort: null,
+    addEventListener: (type, listener, options) => {
+      const wrapper = (ev: Event) => void listener.call(view, ev);
+      wrappers.set(listener, wrapper);
+      signal.addEventListener(type, wrapper, options);
+    },
+    removeEventListener: (type, listener, options) => {
+      const wrapper = wrappers.get(listener);
+      if (wrapper) signal.removeEventListener(type, wrapper, options);
+      wrappers.delete(listener);
+    },
+  };
+  return view;
+}
+
 /** The one method of `@azure/arm-resourcegraph`'s ResourceGraphClient the collector uses. */
 export interface ResourceGraphSdkClient {
-  resources(query: { query: string; subscriptions?: string[]; managementGroups?: string[]; options?: { skipToken?: string; top?: number; resultFormat?: "objectArray" | "table" } }): Promise<SdkQueryResponse>;
+  resources(query: { query: string; subscriptions?: string[]; managementGroups?: string[]; options?: { skipToken?: string; top?: number; resultFormat?: "objectArray" | "table" } }, options?: { abortSignal?: SdkAbortSignal }): Promise<SdkQueryResponse>;
 }
 
 /** Adapt the SDK client: rows, skip token and the quota headers out; HTTP errors become ResourceGraphHttpError with Retry-After. */
-export function resourceGraphFromSdk(client: ResourceGraphSdkClient): ResourceGraph {
+export function resourceGraphFromSdk(client: ResourceGraphSdkClient, options: { abortSignal?: AbortSignal } = {}): ResourceGraph {
   return async (request) => {
     try {
-      const r = await client.resources(request);
+      const r = await client.resources(request, options.abortSignal ? { abortSignal: sdkAbortSignal(options.abortSignal) } : undefined);
       const headers = r._response?.headers;
       const remaining = headers?.get("x-ms-user-quota-remaining");
       return {
@@ -277,10 +405,12 @@ export function resourceGraphFromSdk(client: ResourceGraphSdkClient): ResourceGr
         ...(parseResetsAfter(headers?.get("x-ms-user-quota-resets-after")) !== undefined ? { quotaResetsAfterMs: parseResetsAfter(headers?.get("x-ms-user-quota-resets-after")) } : {}),
       };
     } catch (e) {
-      const err = e as { statusCode?: number; message?: string; response?: { headers?: SdkHeaders } };
+      const err = e as { statusCode?: number; code?: unknown; message?: string; response?: { headers?: SdkHeaders } };
       if (typeof err.statusCode === "number") {
         const retryAfter = parseRetryAfter(err.response?.headers?.get("retry-after"));
-        throw new ResourceGraphHttpError(err.statusCode, (err.message ?? "").split("\n")[0] ?? "", retryAfter);
+        // ms-rest-js puts the error body's code and message on the RestError
+        const code = typeof err.code === "string" && err.code !== "" ? `${err.code}: ` : "";
+        throw new ResourceGraphHttpError(err.statusCode, `${code}${(err.message ?? "").split("\n")[0] ?? ""}`, retryAfter);
       }
       throw e;
     }

@@ -16,12 +16,17 @@ export interface AuditIO {
   stderr: (s: string) => void;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** live audit draws its progress line on stderr only when stderr is a terminal */
+  stderrIsTTY?: boolean;
 }
 
 export const AUDIT_OUTPUT_FORMATS = ["terminal", "json", "csv", "markdown", "sarif", "html", "junit"] as const;
 
 interface AuditCliOptions {
   evidence?: string;
+  subscription?: string[];
+  managementGroup?: string[];
+  timeout?: string;
   format: string;
   output?: string;
   color?: boolean;
@@ -65,6 +70,9 @@ export function registerAuditCommand(program: Command, io: AuditIO, setExitCode:
     .command("audit")
     .description("audit many clusters and registries for the recommended practices: expiring credentials, over-broad and orphaned role assignments, admin user, anonymous pull, registries no cluster can pull from")
     .option("-e, --evidence <dir>", "folder of az / kubectl JSON output for many clusters (one folder per cluster for kubectl output); az graph query exports work too")
+    .option("--subscription <id>", "live: audit this subscription through Azure Resource Graph (repeatable; default: every subscription the credential can read)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--management-group <id>", "live: audit the subscriptions under this management group (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--timeout <seconds>", "live: give up on the whole collection after this long (default 300)")
     .addOption(new Option("-f, --format <format>", `output format: ${AUDIT_OUTPUT_FORMATS.join(", ")}`).default("terminal"))
     .option("-o, --output <file>", "write the result to a file instead of stdout")
     .option("--color", "force colour")
@@ -75,6 +83,9 @@ export function registerAuditCommand(program: Command, io: AuditIO, setExitCode:
     .option("--top <n>", "clusters and registries listed in the terminal summary", "25")
     .addHelpText("after", `
 Examples:
+  pulldoctor audit                                          # live: every subscription az login can read (Resource Graph)
+  pulldoctor audit --subscription <id> --subscription <id>  # live: these subscriptions
+  pulldoctor audit --management-group platform --format json
   pulldoctor audit --evidence ./fleet
   pulldoctor audit --evidence ./fleet --format csv -o findings.csv
   pulldoctor audit --evidence ./fleet --format json --fail-on warning   # CI gate
@@ -92,12 +103,18 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
         now = new Date(opts.now);
         if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO date like 2026-11-28 or 2026-11-28T12:00:00Z, got "${opts.now}"`);
       }
-      if (!opts.evidence) throw new UsageError("live audit through Azure Resource Graph is not wired into this build yet; use --evidence DIR");
+      const scoped = (opts.subscription?.length ?? 0) > 0 || (opts.managementGroup?.length ?? 0) > 0;
+      if (opts.evidence && (scoped || opts.timeout !== undefined)) throw new UsageError("--evidence reads a folder; --subscription, --management-group and --timeout are for a live audit: use one or the other");
       let snapshot: Snapshot | undefined;
-      try {
-        snapshot = await readEvidenceFolder(opts.evidence, { now });
-      } catch (e) {
-        throw new UsageError((e as Error).message);
+      if (!opts.evidence) {
+        const { liveAuditSnapshot } = await import("./audit-live.js");
+        snapshot = await liveAuditSnapshot({ subscriptions: opts.subscription ?? [], managementGroups: opts.managementGroup ?? [], timeout: opts.timeout, now }, { stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true, env: io.env });
+      } else {
+        try {
+          snapshot = await readEvidenceFolder(opts.evidence, { now });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
       }
       for (const f of snapshot.input.files) if (f.status === "error") io.stderr(`pulldoctor: ${f.file}: ${f.reason ?? "unreadable"}\n`);
       const result = audit(snapshot, { expiringWithinDays });

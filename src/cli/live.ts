@@ -4,8 +4,6 @@
 import { readFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
-import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { SdkArmReader } from "../clients/arm.js";
 import { SdkGraphReader } from "../clients/graph.js";
 import { ClientNodeKubeReader } from "../clients/kube.js";
@@ -16,6 +14,7 @@ import { runProbeJobs } from "../collectors/probe-job.js";
 import { DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_NAMESPACE } from "../probe/job.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
+import { buildCredential, trustedCas, trustSettings } from "./credential.js";
 
 export interface LiveOptions {
   resourceGroup: string;
@@ -63,37 +62,6 @@ function azDefaultSubscription(env: NodeJS.ProcessEnv): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Extra CA for the sandbox (or a TLS-inspecting proxy), added to the system CAs: never a global TLS switch-off. */
-function trustedCas(env: NodeJS.ProcessEnv): string[] | undefined {
-  const file = env.PULLDOCTOR_CA_FILE;
-  if (!file) return undefined;
-  try {
-    return [...rootCertificates, readFileSync(file, "utf8")];
-  } catch (e) {
-    throw new UsageError(`PULLDOCTOR_CA_FILE ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
-  }
-}
-
-/**
- * The SDKs build one HTTPS agent per client from these settings; a prebuilt secure context (a standard Node TLS
- * option, spread into each agent) spares parsing ~150 root certificates once per client.
- */
-type TrustSettings = { ca: string[]; secureContext: SecureContext };
-
-function trustSettings(ca: string[] | undefined): TrustSettings | undefined {
-  return ca ? { ca, secureContext: createSecureContext({ ca }) } : undefined;
-}
-
-export function buildCredential(env: NodeJS.ProcessEnv, trust: TrustSettings | undefined): TokenCredential {
-  const authorityHost = env.PULLDOCTOR_AUTHORITY_HOST;
-  const tlsOptions = trust ? { tlsOptions: trust } : {};
-  if (authorityHost && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET) {
-    // a non-Microsoft authority (the sandbox): no instance discovery against login.microsoftonline.com
-    return new ClientSecretCredential(env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, { authorityHost, disableInstanceDiscovery: true, ...tlsOptions });
-  }
-  return new DefaultAzureCredential({ ...(authorityHost ? { authorityHost } : {}), ...tlsOptions });
 }
 
 export function buildLiveClients(env: NodeJS.ProcessEnv, opts: { context?: string; kubeconfig?: string }): LiveClients {

@@ -14,6 +14,8 @@ import { assignmentsVisibleAt, graphNotFoundBody, loadScenario, type Scenario } 
 import { normId, parseArmId, scopeContains } from "../snapshot/ids.js";
 import type { JsonObject } from "./wire.js";
 import { jobsHandler, type SandboxJobs } from "./jobs.js";
+import { RESOURCE_GRAPH_PATH, rateLimitedBody, resourceGraphEndpoint, type ResourceGraphQuota, type ResourceGraphRequestSummary } from "./resource-graph.js";
+import { alternateKeyLookup, answerBatch, GRAPH_BATCH_PATH, type GraphAnswer } from "./graph-batch.js";
 
 export type FaultKind = "status" | "reset" | "stall" | "malformed" | "truncated";
 
@@ -35,6 +37,8 @@ export interface SandboxOptions {
   faults?: Fault[];
   /** items per ARM/Graph list page before a nextLink (default 2, so paging is exercised) */
   pageSize?: number;
+  /** Resource Graph's per-user quota (default 15 queries per 5 s, as in Azure) */
+  resourceGraphQuota?: ResourceGraphQuota;
 }
 
 export interface RecordedRequest {
@@ -48,6 +52,8 @@ export interface RecordedRequest {
   start: number;
   end: number;
   api: "arm" | "graph" | "token" | "kube" | "other";
+  /** a Resource Graph POST: its query and paging state, which travel in the body */
+  resourceGraph?: ResourceGraphRequestSummary;
 }
 
 export interface Sandbox {
@@ -73,7 +79,13 @@ export interface Sandbox {
 export const SANDBOX_CLIENT_ID = "5a4d6c1e-0000-4000-8000-5a4d6c1e0000";
 const KUBE_TOKEN = "pulldoctor-sandbox";
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** What `send` needs of a response: a ServerResponse, or a capture of one `$batch` sub-request's answer. */
+interface Reply {
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  end(text: string): unknown;
+}
+
+function send(res: Reply, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -185,6 +197,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const sockets = new Set<Socket>();
   let base = "";
   const probeJobs = jobsHandler(options.scenarioDir);
+  const resourceGraph = resourceGraphEndpoint(scenario, options.resourceGraphQuota);
 
   const pickFault = (line: string): Fault | undefined => {
     for (const f of faults) {
@@ -245,7 +258,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return 404;
   };
 
-  const handleGraph = (res: ServerResponse, url: URL): number => {
+  const handleGraph = (res: Reply, url: URL): number => {
     const p = url.pathname.replace(/\/+$/, "");
     const ctx = `${base}/v1.0/$metadata`;
     const filter = url.searchParams.get("$filter") ?? "";
@@ -361,6 +374,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return notFound();
   };
 
+  /** One Graph GET answered as its direct route answers it, captured for a `$batch` sub-request. */
+  const graphGet = (url: URL): GraphAnswer => {
+    const alternate = alternateKeyLookup(scenario, url, base);
+    if (alternate) return alternate;
+    let text = "{}";
+    const status = handleGraph({ writeHead: () => undefined, end: (t: string) => (text = t) }, url);
+    return { status, body: JSON.parse(text) as JsonObject };
+  };
+
   const handleKube = (res: ServerResponse, url: URL): number => {
     const p = url.pathname.replace(/\/+$/, "");
     if (p === "/version") {
@@ -428,13 +450,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const api = apiOf(url.pathname);
     const rec: RecordedRequest = { method: req.method ?? "GET", path: pathQ, status: 0, start, end: start, api };
     requests.push(rec);
+    // Resource Graph and `$batch` carry the request (query, paging) in the body: read it first, for the log and fault matching
+    const isResourceGraph = req.method === "POST" && RESOURCE_GRAPH_PATH.test(url.pathname);
+    const postBody = isResourceGraph || (req.method === "POST" && GRAPH_BATCH_PATH.test(url.pathname)) ? await readBody(req) : undefined;
+    const summary = isResourceGraph && postBody !== undefined ? resourceGraph.summarise(postBody) : undefined;
+    if (summary) rec.resourceGraph = summary;
     const finish = (status: number, fault?: FaultKind) => {
       rec.status = status;
       if (fault) rec.fault = fault;
       rec.end = Date.now() - started;
     };
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-    const fault = pickFault(`${rec.method} ${pathQ}`);
+    const fault = pickFault(postBody === undefined ? `${rec.method} ${pathQ}` : `${rec.method} ${pathQ} ${postBody}`);
     if (fault) {
       switch (fault.kind) {
         case "reset":
@@ -459,11 +486,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         }
         case "status": {
           const status = fault.status ?? 500;
-          const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+          const headers: Record<string, string> = { ...(isResourceGraph ? resourceGraph.quotaHeaders(Date.now()) : {}), ...(fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {}) };
           let body: JsonObject;
           if (api === "kube") body = kubeStatus(status, status === 403 ? "Forbidden" : status === 429 ? "TooManyRequests" : status === 404 ? "NotFound" : "InternalError", status === 403 ? `forbidden: User "pulldoctor" cannot get path "${url.pathname}"` : `sandbox fault ${status}`);
           else if (api === "graph") body = { error: { code: status === 403 ? "Authorization_RequestDenied" : status === 429 ? "TooManyRequests" : status === 404 ? "Request_ResourceNotFound" : "UnknownError", message: status === 403 ? "Insufficient privileges to complete the operation." : status === 404 ? `Resource '${url.pathname.split("/").pop()}' does not exist or one of its queried reference-property objects are not present.` : `sandbox fault ${status}` } };
           else if (status === 403) body = armError("AuthorizationFailed", `The client '${SANDBOX_CLIENT_ID}' with object id '${SANDBOX_CLIENT_ID}' does not have authorization to perform action '${armReadAction(url.pathname)}' over scope '${url.pathname.replace(/\/providers\/Microsoft\.Authorization\/\w+$/i, "")}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+          else if (status === 429 && isResourceGraph) body = rateLimitedBody();
           else if (status === 429) body = armError("TooManyRequests", "The request is being throttled as the limit has been reached for operation type - Read.");
           else if (status === 404) body = armError("ResourceNotFound", `The Resource '${url.pathname}' was not found.`);
           else body = armError("InternalServerError", `sandbox fault ${status}`);
@@ -487,11 +515,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(jobAnswer.text) });
           res.end(jobAnswer.text);
         } else send(res, status, jobAnswer.body);
+      } else if (isResourceGraph && postBody !== undefined) {
+        const answer = resourceGraph.answer(postBody, Date.now());
+        send(res, answer.status, answer.body, answer.headers);
+        status = answer.status;
+      } else if (postBody !== undefined) {
+        const answer = answerBatch(postBody, base, graphGet);
+        send(res, answer.status, answer.body);
+        status = answer.status;
       } else if (req.method !== "GET") {
         status = 405;
         send(res, 405, armError("MethodNotAllowed", `The sandbox is read-only: ${req.method} is not served`));
-      } else if (api === "graph") status = handleGraph(res, url);
-      else if (api === "arm") status = handleArm(res, url);
+      } else if (api === "graph") {
+        const alternate = alternateKeyLookup(scenario, url, base);
+        if (alternate) send(res, alternate.status, alternate.body);
+        status = alternate ? alternate.status : handleGraph(res, url);
+      } else if (api === "arm") status = handleArm(res, url);
       else if (api === "kube") status = handleKube(res, url);
       else {
         status = 404;

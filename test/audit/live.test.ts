@@ -1,6 +1,6 @@
 // The live collector against the REAL @azure/arm-resourcegraph client, with a fake transport at the SDK's HTTP
 // client boundary (ms-rest-js `httpClient`): paging with $skipToken, one throttled (429) page, the quota headers.
-// (The local HTTPS sandbox has no Resource Graph route yet; when it does, this belongs there too.)
+// (test/audit/live-sandbox.test.ts runs the same collector through the CLI against the HTTPS sandbox's Resource Graph.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
