@@ -6,13 +6,13 @@
 
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 
 import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium, requireChromium } from "./chromium.js";
 import { generateFleet } from "../../bench/fleet-gen.js";
 import type { AuditResult } from "../../src/audit/audit.js";
 import type { CredentialExpiry } from "../../src/audit/expiries.js";
@@ -20,7 +20,6 @@ import { DOCS_BASE } from "../../src/engine/evaluate.js";
 import { runCli } from "../cli-harness.js";
 import { repoRoot, sharedDir } from "../paths.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const NOW = "2026-11-28T12:00:00Z";
 const OUT = join(repoRoot(), "test-output");
 const SCENARIOS = ["sp-secret-expired", "acr-firewall-denies-cluster", "mi-acrpull-missing"];
@@ -32,14 +31,6 @@ const PLANTED_SECRET = "PLANTED~SECRET~TEXT~value.0123456789";
 
 type FleetResult = AuditResult & { expiries?: CredentialExpiry[] };
 
-/** CI must have the browser; a laptop without it gets a loud skip. */
-function requireChromium(t: { skip: (msg: string) => void }): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package`);
-  console.warn(`\n!!! ${CHROMIUM} not found: browser tests of the audit HTML page SKIPPED (apt-get install -y chromium)\n`);
-  t.skip(`${CHROMIUM} not found`);
-  return false;
-}
 
 function requireSharedDir(t: { skip: (msg: string) => void }): boolean {
   if (sharedDir()) return true;
@@ -76,7 +67,7 @@ const severityRank = (c: AuditResult["clusters"][number]) => ["error", "warning"
 
 describe("audit HTML page in Chromium", () => {
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let evidence: string | undefined;
   let result: FleetResult | undefined;
   let file = "";
@@ -95,27 +86,19 @@ describe("audit HTML page in Chromium", () => {
     const json = await runCli(["audit", "--evidence", evidence, "--format", "json", "--now", NOW, "--fail-on", "none"]);
     assert.equal(json.code, 0, json.stderr);
     result = JSON.parse(json.stdout) as FleetResult;
-    // playwright-core is resolved from the repository so that the compiled test runs from dist/
-    const { chromium } = createRequire(join(repoRoot(), "package.json"))("playwright-core") as typeof import("playwright-core");
-    userDataDir = mkdtempSync(join(tmpdir(), "pulldoctor-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
-    context.on("request", (req) => requests.push(req.url()));
+    const browser = await launchChromium(requests);
+    context = browser.context;
+    closeBrowser = browser.close;
     ready = true;
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await closeBrowser?.();
     if (evidence) rmSync(evidence, { recursive: true, force: true });
   });
 
   function gate(t: { skip: (msg: string) => void }): boolean {
-    if (!requireChromium(t)) return false;
+    if (!requireChromium(t, "the audit HTML page")) return false;
     if (!requireSharedDir(t)) return false;
     assert.ok(ready && context && result, "the audit ran and the browser was launched");
     return true;

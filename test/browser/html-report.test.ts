@@ -3,20 +3,18 @@
 // network. Screenshots land in test-output/. Without /usr/bin/chromium the test fails in CI and skips elsewhere.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 
 import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium, requireChromium } from "./chromium.js";
 import type { Report } from "../../src/engine/types.js";
 import { stageStatuses } from "../../src/reporters/html.js";
 import { runCli } from "../cli-harness.js";
 import { repoRoot, requireShared } from "../paths.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const NOW = "2026-11-28T12:00:00Z";
 const FAILING = "acr-firewall-denies-cluster";
 const HEALTHY = "healthy-managed-identity";
@@ -26,14 +24,6 @@ interface Expected {
   errors: string[];
 }
 
-/** CI must have the browser; a laptop without it gets a loud skip. */
-function requireChromium(t: { skip: (msg: string) => void }): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package`);
-  console.warn(`\n!!! ${CHROMIUM} not found: browser tests of the HTML report SKIPPED (apt-get install -y chromium)\n`);
-  t.skip(`${CHROMIUM} not found`);
-  return false;
-}
 
 async function diagnose(dir: string, format: string, output?: string): Promise<string> {
   const args = ["diagnose", "--evidence", dir, "--format", format, "--now", NOW, ...(output ? ["--output", output] : [])];
@@ -44,7 +34,7 @@ async function diagnose(dir: string, format: string, output?: string): Promise<s
 
 describe("HTML report in Chromium", () => {
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let shared: string | undefined;
   let ready = false;
   const requests: string[] = [];
@@ -56,22 +46,14 @@ describe("HTML report in Chromium", () => {
     if (!existsSync(dir)) return;
     shared = dir;
     mkdirSync(OUT, { recursive: true });
-    // playwright-core is resolved from the repository so that the compiled test runs from dist/
-    const { chromium } = createRequire(join(repoRoot(), "package.json"))("playwright-core") as typeof import("playwright-core");
-    userDataDir = mkdtempSync(join(tmpdir(), "pulldoctor-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
-    context.on("request", (req) => requests.push(req.url()));
+    const browser = await launchChromium(requests);
+    context = browser.context;
+    closeBrowser = browser.close;
     ready = true;
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await closeBrowser?.();
   });
 
   async function open(file: string, colorScheme: "light" | "dark" = "light"): Promise<Page> {
@@ -83,7 +65,7 @@ describe("HTML report in Chromium", () => {
   }
 
   function gate(t: { skip: (msg: string) => void }): boolean {
-    if (!requireChromium(t)) return false;
+    if (!requireChromium(t, "the HTML report")) return false;
     if (!requireShared(t)) return false;
     assert.ok(ready && context, "the browser was launched");
     return true;
