@@ -40,8 +40,21 @@ function actionsFor(action: AccessAction): { control: string; data: string } {
   return action === "pull" ? { control: PULL_ACTION, data: REPO_CONTENT_READ } : { control: PUSH_ACTION, data: REPO_CONTENT_WRITE };
 }
 
+// Keyed on the role's permission list, which every resolution of one definition shares (the built-in table's, or the
+// snapshot's custom definition): a fleet asks the same few roles the same question millions of times.
+const roleGrantsMemo = new WeakMap<object, Map<string, boolean>>();
+
 /** Does this role grant the action in this registry mode (ignoring conditions)? */
 export function roleGrants(role: ResolvedRole, action: AccessAction, abac: boolean): boolean {
+  let memo = roleGrantsMemo.get(role.permissions);
+  if (!memo) roleGrantsMemo.set(role.permissions, (memo = new Map()));
+  const key = abac ? `${action}:abac` : action;
+  let yes = memo.get(key);
+  if (yes === undefined) memo.set(key, (yes = computeRoleGrants(role, action, abac)));
+  return yes;
+}
+
+function computeRoleGrants(role: ResolvedRole, action: AccessAction, abac: boolean): boolean {
   const { control, data } = actionsFor(action);
   const viaData = permissionsGrant(role.permissions, data, "dataAction");
   // ABAC mode honours only repository data actions; AcrPull/AcrPush/Owner/Contributor/Reader lose data-plane access
