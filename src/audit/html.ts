@@ -8,7 +8,7 @@
 import { CAUSES, type CauseCode, type Severity } from "../codes/causes.js";
 import { DOCS_BASE } from "../engine/evaluate.js";
 import type { Finding } from "../engine/types.js";
-import { cspFor, escapeHtml, REPORT_CSS, safeHttpUrl, safeLine, safeText, severityBadge } from "../reporters/html.js";
+import { escapeHtml, pageHead, REPORT_CSS, safeHttpUrl, safeLine, safeText, severityBadge } from "../reporters/html.js";
 import { plural } from "../reporters/text.js";
 import type { AuditResult, ClusterAudit, RegistryAudit } from "./audit.js";
 import type { CredentialExpiry } from "./expiries.js";
@@ -564,18 +564,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
   const sev = result.summary.bySeverity;
 
   const page = [
-    `<!DOCTYPE html>`,
-    `<html lang="en">`,
-    `<head>`,
-    `<meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="${cspFor(CSS)}">`,
-    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<meta name="color-scheme" content="light dark">`,
-    `<meta name="generator" content="pulldoctor ${safeLine(result.tool.version)}">`,
-    `<title>pulldoctor audit: ${escapeHtml(`${plural(sev.error, "error")}, ${plural(sev.warning, "warning")} on ${plural(result.summary.clusters, "cluster")}`)}</title>`,
-    `<style>${CSS}</style>`,
-    `</head>`,
-    `<body>`,
+    ...pageHead(CSS, result.tool.version, `pulldoctor audit: ${plural(sev.error, "error")}, ${plural(sev.warning, "warning")} on ${plural(result.summary.clusters, "cluster")}`),
     headerHtml(result, withFindings),
     `<nav class="toc" aria-label="Sections"><ul>`,
     `<li><a href="#codes">Findings by code</a></li>`,

@@ -12,6 +12,7 @@ import { collectFleet, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkT
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
 import { buildCredential, trustedCas, trustSettings } from "./credential.js";
+import { parseTimeout } from "./timeout.js";
 
 export interface LiveAuditOptions {
   subscriptions: string[];
@@ -31,14 +32,6 @@ export interface LiveAuditIO {
 export const DEFAULT_AUDIT_TIMEOUT_S = 300;
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** `--timeout`: seconds, as diagnose parses it. */
-function parseTimeout(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)s?$/.exec(v.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new UsageError(`--timeout must be a number of seconds like 300, got "${v}"`);
-  return n;
-}
 
 /** Tuning knobs read from the environment (tests force small pages and short waits with them). */
 function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
@@ -165,7 +158,7 @@ function firstLine(e: unknown): string {
 export async function liveAuditSnapshot(opts: LiveAuditOptions, io: LiveAuditIO, clients?: FleetClients): Promise<Snapshot> {
   for (const s of opts.subscriptions) if (!GUID.test(s)) throw new UsageError(`--subscription must be a subscription id (a GUID), got "${s}"`);
   for (const m of opts.managementGroups) if (m.trim() === "") throw new UsageError("--management-group must not be empty");
-  const timeoutS = parseTimeout(opts.timeout ?? String(DEFAULT_AUDIT_TIMEOUT_S));
+  const timeoutS = parseTimeout(opts.timeout, DEFAULT_AUDIT_TIMEOUT_S, 86_400);
   const pageSize = envInt(io.env, "PULLDOCTOR_RG_PAGE_SIZE", 1, 1000);
   const maxWaitMs = envInt(io.env, "PULLDOCTOR_RG_MAX_WAIT_MS", 0, 3_600_000);
   const deadline = AbortSignal.timeout(timeoutS * 1000);

@@ -15,6 +15,7 @@ import { DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_NAMESPACE } from "../probe/job.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
 import { buildCredential, trustedCas, trustSettings } from "./credential.js";
+import { parseTimeout } from "./timeout.js";
 
 export interface LiveOptions {
   resourceGroup: string;
@@ -42,14 +43,6 @@ export interface LiveIO {
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
-
-export function parseTimeout(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_TIMEOUT_S;
-  const m = /^(\d+(?:\.\d+)?)s?$/.exec(v.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`--timeout must be a number of seconds like 30, got "${v}"`);
-  return n;
-}
 
 /** The az CLI's default subscription (`az account show`), read from its profile file; undefined when absent. */
 function azDefaultSubscription(env: NodeJS.ProcessEnv): string | undefined {
@@ -128,7 +121,7 @@ function buildKubeWriter(env: NodeJS.ProcessEnv, opts: { context?: string; kubec
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export async function liveSnapshot(opts: LiveOptions, io: LiveIO, clients?: LiveClients, writer?: KubeWriter): Promise<Snapshot> {
-  const timeoutS = parseTimeout(opts.timeout);
+  const timeoutS = parseTimeout(opts.timeout, DEFAULT_TIMEOUT_S, 3600);
   const subscriptionId = opts.subscription ?? io.env.AZURE_SUBSCRIPTION_ID ?? azDefaultSubscription(io.env);
   if (!subscriptionId) throw new UsageError("no subscription: pass --subscription ID (or run `az account set`, or set AZURE_SUBSCRIPTION_ID)");
   const probeNamespace = opts.probeNamespace ?? DEFAULT_PROBE_NAMESPACE;

@@ -462,6 +462,24 @@ function cspFor(css: string): string {
   return `default-src 'none'; style-src 'sha256-${hash}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
 }
 
+/** Everything up to `<body>`: the one inline stylesheet, allowed by its hash and nothing else (see cspFor). */
+export function pageHead(css: string, version: string, title: string): string[] {
+  return [
+    `<!DOCTYPE html>`,
+    `<html lang="en">`,
+    `<head>`,
+    `<meta charset="utf-8">`,
+    `<meta http-equiv="Content-Security-Policy" content="${cspFor(css)}">`,
+    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+    `<meta name="color-scheme" content="light dark">`,
+    `<meta name="generator" content="pulldoctor ${t1(version)}">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${css}</style>`,
+    `</head>`,
+    `<body>`,
+  ];
+}
+
 /** Renders a report as one self-contained HTML page. Pure and deterministic (the only time shown is generatedAt). */
 export function renderHtml(report: Report): string {
   const statuses = stageStatuses(report);
@@ -472,18 +490,7 @@ export function renderHtml(report: Report): string {
   const counts = countReport(report);
 
   const page = [
-    `<!DOCTYPE html>`,
-    `<html lang="en">`,
-    `<head>`,
-    `<meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="${cspFor(CSS)}">`,
-    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<meta name="color-scheme" content="light dark">`,
-    `<meta name="generator" content="pulldoctor ${t1(report.tool.version)}">`,
-    `<title>pulldoctor: ${escapeHtml(summaryLine(counts))}</title>`,
-    `<style>${CSS}</style>`,
-    `</head>`,
-    `<body>`,
+    ...pageHead(CSS, report.tool.version, `pulldoctor: ${summaryLine(counts)}`),
     headerHtml(report),
     `<nav aria-labelledby="flow-h">`,
     `<h2 id="flow-h">Troubleshooting flow</h2>`,
@@ -505,5 +512,5 @@ export function renderHtml(report: Report): string {
   return page.filter((s) => s !== "").join("\n") + "\n";
 }
 
-// for the fleet audit page (src/audit/html.ts): the same escaping, stylesheet, badges and CSP
-export { t as safeText, t1 as safeLine, CSS as REPORT_CSS, cspFor, severityBadge };
+// for the fleet audit page (src/audit/html.ts): the same escaping, stylesheet and badges (pageHead carries the CSP)
+export { t as safeText, t1 as safeLine, CSS as REPORT_CSS, severityBadge };
