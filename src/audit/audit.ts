@@ -186,13 +186,21 @@ function indexes(s: Snapshot) {
   const spIds = new Set(sps.map((x) => x.id.toLowerCase()));
   const uaiPrincipals = new Set(uais.map((u) => u.principalId?.toLowerCase()).filter((x): x is string => !!x));
   const spNameById = new Map(sps.filter((x) => x.displayName).map((x) => [x.id.toLowerCase(), x.displayName!.toLowerCase()]));
+  const assignments = assignmentIndex(val(s.roleAssignments));
+  const candidates = new Map<Registry, RoleAssignment[]>();
+  /** Assignments that may cover a registry (the index's superset), once per registry: the registry pass and the pull-capable split both read them. */
+  const coveringCandidates = (r: Registry): RoleAssignment[] => {
+    let c = candidates.get(r);
+    if (!c) candidates.set(r, (c = assignments.coveringCandidates(r.id)));
+    return c;
+  };
   const covering = new Map<Registry, PullCapable>();
   /** Pull-capable assignments that may cover a registry, split by who holds them; computed once per registry, shared by its clusters. */
   const pullCapableOn = (r: Registry): PullCapable => {
     let c = covering.get(r);
     if (!c) {
       c = { always: [], byPrincipal: new Map(), byServicePrincipalName: new Map() };
-      for (const a of assignmentIndex(val(s.roleAssignments)).coveringCandidates(r.id)) {
+      for (const a of coveringCandidates(r)) {
         if (!canPull(a)) continue;
         const pid = a.principalId.toLowerCase();
         if (a.principalType === "Group" || uaiPrincipals.has(pid)) c.always.push(a);
@@ -213,7 +221,8 @@ function indexes(s: Snapshot) {
     registriesByScope,
     registriesByLogin,
     registriesBySubscription,
-    assignments: assignmentIndex(val(s.roleAssignments)),
+    assignments,
+    coveringCandidates,
     assignmentOrder: orderOf(s.roleAssignments),
     spByAppId: multiMap(sps, (x) => [x.appId]),
     spById: multiMap(sps, (x) => [x.id]),
@@ -328,7 +337,7 @@ function clusterView(s: Snapshot, ix: Indexes, cluster: ManagedCluster, local: L
 }
 
 function registryView(s: Snapshot, ix: Indexes, registry: Registry): Snapshot {
-  const assignments = ix.assignments.coveringCandidates(registry.id);
+  const assignments = ix.coveringCandidates(registry);
   const ids = new Set(assignments.map((a) => a.principalId.toLowerCase()));
   return {
     ...s,
