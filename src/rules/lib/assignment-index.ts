@@ -70,8 +70,8 @@ function lazyMap(all: readonly RoleAssignment[], key: (a: RoleAssignment) => str
 
 /**
  * Lists this short are always scanned; longer ones (up to INDEX_FROM) are scanned for their first few queries and
- * indexed only when asked more: a fleet audit cuts thousands of per-cluster and per-registry views of ~100 assignments, each queried once or
- * twice, where building three maps costs more than the scans they would save.
+ * indexed only when asked more: a fleet audit cuts thousands of per-cluster and per-registry views of ~100
+ * assignments, each queried once or twice, where building the maps costs more than the scans they would save.
  */
 const SCAN_BELOW = 48;
 const SCANS_BEFORE_INDEXING = 4;
