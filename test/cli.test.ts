@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, cpSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { runCli } from "./cli-harness.js";
 import { repoRoot, requireShared } from "./paths.js";
@@ -112,6 +112,15 @@ test("collect writes a snapshot without secrets that diagnose reads back to the 
   const fromEvidence = JSON.parse((await runCli(["diagnose", "--evidence", dir, "--format", "json", "--now", NOW])).stdout) as { findings: { code: string }[] };
   const fromSnapshot = JSON.parse((await runCli(["diagnose", "--snapshot", out, "--format", "json"])).stdout) as { findings: { code: string }[] };
   assert.deepEqual(fromSnapshot.findings.map((f) => f.code).sort(), fromEvidence.findings.map((f) => f.code).sort());
+  // a snapshot saved before the subscriptions fact existed is still read, with the same verdict
+  const old = JSON.parse(text) as Record<string, unknown>;
+  assert.ok("subscriptions" in old, "the snapshot carries the subscriptions fact");
+  delete old["subscriptions"];
+  const oldPath = join(dirname(out), "old.json");
+  writeFileSync(oldPath, JSON.stringify(old));
+  const fromOld = await runCli(["diagnose", "--snapshot", oldPath, "--format", "json"]);
+  assert.equal(fromOld.stderr, "");
+  assert.deepEqual((JSON.parse(fromOld.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code).sort(), fromEvidence.findings.map((f) => f.code).sort());
 });
 
 test("can-i answers yes, no (with the cause code) and cannot-tell from the same RBAC evaluator", async (t) => {

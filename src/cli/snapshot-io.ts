@@ -18,6 +18,8 @@ export async function readSnapshotFile(path: string): Promise<Snapshot> {
   }
   const s = data as Partial<Snapshot>;
   if (typeof s !== "object" || s === null || s.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw new UsageError(`${path} is not a pulldoctor snapshot (schemaVersion ${SNAPSHOT_SCHEMA_VERSION} expected)`);
+  // snapshots saved before the subscriptions fact existed are still read: their ancestry is simply not known
+  if (s.subscriptions === undefined) s.subscriptions = { status: "skipped", reason: "not in this snapshot (saved by an older pulldoctor)" };
   for (const k of FACT_KEYS) {
     const f = s[k] as { status?: string } | undefined;
     if (!f || !["ok", "error", "skipped"].includes(f.status ?? "")) throw new UsageError(`snapshot ${path}: fact ${k} is missing or malformed`);

@@ -22,6 +22,7 @@ import type {
   RouteTable,
   SecurityRule,
   Source,
+  Subscription,
   UserAssignedIdentity,
   VirtualNetwork,
   VmssIdentity,
@@ -235,6 +236,25 @@ export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssi
   if (conditionVersion !== undefined) ra.conditionVersion = conditionVersion;
   ra.source = source;
   return ra;
+}
+
+/**
+ * A `resourcecontainers` subscription row: `properties.managementGroupAncestorsChain` is `[{name, displayName}]`,
+ * nearest parent first (https://learn.microsoft.com/azure/governance/resource-graph/samples/samples-by-category).
+ */
+export function normaliseSubscription(o: JsonObject, source: Source): Subscription {
+  const rawId = asNonEmpty(getKey(o, "id")) ?? "";
+  const guid = (asNonEmpty(getKey(o, "subscriptionId")) ?? /^\/subscriptions\/([^/]+)/i.exec(rawId)?.[1] ?? "").toLowerCase();
+  const chain = field(o, "managementGroupAncestorsChain");
+  const sub: Subscription = { id: rawId || (guid ? `/subscriptions/${guid}` : ""), subscriptionId: guid, source };
+  const displayName = asNonEmpty(getKey(o, "displayName")) ?? asNonEmpty(getKey(o, "name"));
+  if (displayName !== undefined) sub.displayName = displayName;
+  // a row without the chain says nothing of the ancestry (an empty chain would claim "no management group")
+  if (Array.isArray(chain)) sub.managementGroupAncestors = chain.flatMap((m) => {
+    const name = typeof m === "string" ? m : asNonEmpty(getKey(m, "name"));
+    return name ? [name] : [];
+  });
+  return sub;
 }
 
 function permissions(v: Json | undefined): Permission[] {

@@ -32,6 +32,10 @@ const FACT_HELP: Record<FactKey, [thing: string, command: string]> = {
   clusters: ["AKS cluster", "az aks show -g RG -n CLUSTER -o json"],
   registries: ["container registry", "az acr show -n REGISTRY -o json"],
   roleAssignments: ["role assignments", "az role assignment list --all -o json"],
+  subscriptions: [
+    "subscription management-group ancestry",
+    "az graph query -q \"resourcecontainers | where type =~ 'microsoft.resources/subscriptions'\" --first 1000 -o json",
+  ],
   roleDefinitions: ["role definitions", "az role definition list --custom-role-only true -o json"],
   denyAssignments: [
     "deny assignments",
@@ -277,6 +281,7 @@ export class SnapshotBuilder {
       clusters: fact("clusters"),
       registries: fact("registries"),
       roleAssignments: fact("roleAssignments"),
+      subscriptions: fact("subscriptions"),
       roleDefinitions: fact("roleDefinitions"),
       denyAssignments: fact("denyAssignments"),
       servicePrincipals: fact("servicePrincipals"),

@@ -17,6 +17,7 @@ import {
   normaliseRoleAssignment,
   normaliseRoleDefinition,
   normaliseRouteTable,
+  normaliseSubscription,
   normaliseUserAssignedIdentity,
   normaliseVirtualNetwork,
   normaliseVmssIdentity,
@@ -69,6 +70,7 @@ const ARM_KINDS: Record<string, FactKey> = {
   "microsoft.containerservice/managedclusters": "clusters",
   "microsoft.containerregistry/registries": "registries",
   "microsoft.authorization/roleassignments": "roleAssignments",
+  "microsoft.resources/subscriptions": "subscriptions",
   "microsoft.authorization/roledefinitions": "roleDefinitions",
   "microsoft.authorization/denyassignments": "denyAssignments",
   "microsoft.managedidentity/userassignedidentities": "userAssignedIdentities",
@@ -151,6 +153,11 @@ function addArm(ctx: Ctx, kind: FactKey, o: JsonObject, path: string, isVmssReso
     }
     case "roleAssignments": {
       const v = normaliseRoleAssignment(o, s);
+      add(ctx, kind, armKey(ctx, v.id, path), v);
+      return true;
+    }
+    case "subscriptions": {
+      const v = normaliseSubscription(o, s);
       add(ctx, kind, armKey(ctx, v.id, path), v);
       return true;
     }

@@ -216,3 +216,30 @@ describe("merging", () => {
     );
   });
 });
+
+describe("subscription rows of resourcecontainers", () => {
+  const SUB = "11111111-2222-3333-4444-555555555555";
+  const chain = [{ displayName: "Platform", name: "mg-platform" }, { displayName: "Tenant Root Group", name: "72f988bf-86f1-41af-91ab-2d7cd011db47" }];
+  const row = { id: `/subscriptions/${SUB}`, name: "Contoso Prod", type: "microsoft.resources/subscriptions", subscriptionId: SUB, properties: { managementGroupAncestorsChain: chain, state: "Enabled" } };
+  it("gives each subscription its management groups, nearest first, from az graph query output and from the REST body", () => {
+    for (const doc of [{ count: 1, data: [row], skip_token: null, total_records: 1 }, { totalRecords: 1, count: 1, data: [{ ...row, id: `/SUBSCRIPTIONS/${SUB.toUpperCase()}`, subscriptionId: SUB.toUpperCase() }] }]) {
+      const s = snapshotFromFiles([{ name: "containers.json", content: JSON.stringify(doc) }]);
+      assert.equal(s.subscriptions.status, "ok");
+      const [sub] = (s.subscriptions as { value: { subscriptionId: string; displayName?: string; managementGroupAncestors?: string[] }[] }).value;
+      assert.equal(sub?.subscriptionId, SUB);
+      assert.equal(sub?.displayName, "Contoso Prod");
+      assert.deepEqual(sub?.managementGroupAncestors, ["mg-platform", "72f988bf-86f1-41af-91ab-2d7cd011db47"]);
+    }
+  });
+  it("keeps the ancestry unknown, not empty, when the row has no chain", () => {
+    const s = snapshotFromFiles([{ name: "containers.json", content: JSON.stringify([{ ...row, properties: { state: "Enabled" } }]) }]);
+    const value = s.subscriptions.status === "ok" ? s.subscriptions.value : [];
+    assert.equal(value.length, 1);
+    assert.equal(value[0]!.managementGroupAncestors, undefined);
+  });
+  it("is skipped, with the command that gives it, when no evidence has it", () => {
+    const s = snapshotFromFiles([{ name: "acr.json", content: JSON.stringify(azFlattened) }]);
+    assert.equal(s.subscriptions.status, "skipped");
+    assert.match(s.subscriptions.status === "skipped" ? s.subscriptions.reason : "", /resourcecontainers/);
+  });
+});

@@ -1,9 +1,8 @@
 import { defineRule, type Outcome } from "../engine/types.js";
 import { usesAcr } from "./lib/applies.js";
-import { normId } from "../snapshot/ids.js";
+import { normId, scopeContains } from "../snapshot/ids.js";
 import { factValue } from "./lib/principals.js";
 import { registryTargets } from "./lib/targets.js";
-import { assignmentCovers } from "./lib/rbac.js";
 import { assignmentIndex } from "./lib/assignment-index.js";
 import { assignmentEvidence } from "./lib/pull-access.js";
 import { q } from "./lib/commands.js";
@@ -22,10 +21,11 @@ export default defineRule({
     const gone = new Map((factValue(ctx.snapshot.directoryLookups) ?? []).filter((l) => !l.found && l.id).map((l) => [l.id, l]));
     for (const target of registryTargets(ctx)) {
       const reg = target.registry;
-      // Only assignments made for the registry itself (at its scope or its resource group), not every subscription-wide one.
+      // Only assignments made for the registry itself (at its scope or its resource group), not every subscription- or
+      // management-group-wide one (those are not the registry's to clean up, and would repeat on every registry).
       const onRegistry = assignmentIndex(all)
         .coveringCandidates(reg.id)
-        .filter((a) => normId(a.scope) === normId(reg.id) || (assignmentCovers(a.scope, reg.id) && normId(a.scope).split("/").length >= 5));
+        .filter((a) => normId(a.scope) === normId(reg.id) || (scopeContains(a.scope, reg.id) && normId(a.scope).split("/").length >= 5));
       for (const a of onRegistry) {
         const lookup = gone.get(a.principalId.toLowerCase());
         const unresolved = a.principalName === "" && a.principalType !== undefined;

@@ -2,7 +2,7 @@ import { defineRule, type Outcome } from "../engine/types.js";
 import { usesAcr } from "./lib/applies.js";
 import { scopeLevel } from "../snapshot/ids.js";
 import { permissionsGrant, PULL_ACTION } from "./lib/roles.js";
-import { assignmentCovers, resolveGrants } from "./lib/rbac.js";
+import { coversIn, resolveGrants } from "./lib/rbac.js";
 import { clusters, registryTargets } from "./lib/targets.js";
 import { identityAnalysis } from "./lib/identity.js";
 import { assignmentsOf, factValue } from "./lib/principals.js";
@@ -34,9 +34,10 @@ export default defineRule({
       // Without the object id the principal's assignments cannot be picked out: say so rather than pass.
       if (!principal.objectId) { out.push({ kind: "unknown", check: `${principal.label} holds only what pulling needs`, subject: cluster.id, reason: "the pulling principal's object id is not in the evidence" }); continue; }
       const { resolved } = resolveGrants(ctx.snapshot, assignmentsOf(all, principal.objectId));
+      const covers = coversIn(ctx.snapshot);
       for (const target of registryTargets(ctx)) {
         const reg = target.registry;
-        const covering = resolved.filter((g) => assignmentCovers(g.assignment.scope, reg.id));
+        const covering = resolved.filter((g) => covers(g.assignment.scope, reg.id));
         const excessive = covering.filter((g) => EXCESS_ACTIONS.some((a) => permissionsGrant(g.role.permissions, a, "action")) || permissionsGrant(g.role.permissions, "Microsoft.ContainerRegistry/registries/repositories/content/write", "dataAction"));
         const broad = covering.filter((g) => !excessive.includes(g) && permissionsGrant(g.role.permissions, PULL_ACTION, "action") && ["subscription", "managementGroup", "root"].includes(scopeLevel(g.assignment.scope)));
         const check = `${principal.label} holds only what pulling from ${reg.loginServer} needs`;

@@ -111,6 +111,22 @@ export interface Registry {
 
 // ───────────────────────────── Azure: authorization ─────────────────────────────
 
+/**
+ * A subscription and the management groups above it, as Resource Graph's `resourcecontainers` rows show them
+ * (`properties.managementGroupAncestorsChain`, nearest parent first, up to the tenant root group). An assignment made
+ * at a management group covers a subscription's resources only when that group is one of these ancestors.
+ */
+export interface Subscription {
+  /** `/subscriptions/<guid>` */
+  id: string;
+  /** the GUID, lower-case */
+  subscriptionId: string;
+  displayName?: string;
+  /** management group names (ids), nearest first; undefined when the evidence does not say */
+  managementGroupAncestors?: string[];
+  source: Source;
+}
+
 export interface RoleAssignment {
   id: string;
   scope: string;
@@ -493,6 +509,8 @@ export interface Snapshot {
   clusters: Fact<ManagedCluster[]>;
   registries: Fact<Registry[]>;
   roleAssignments: Fact<RoleAssignment[]>;
+  /** management-group ancestry of subscriptions, for assignments made at management groups */
+  subscriptions: Fact<Subscription[]>;
   roleDefinitions: Fact<RoleDefinition[]>;
   denyAssignments: Fact<DenyAssignment[]>;
   servicePrincipals: Fact<ServicePrincipal[]>;
@@ -523,7 +541,7 @@ export type FactKey = {
 }[keyof Snapshot];
 
 export const FACT_KEYS: readonly FactKey[] = [
-  "clusters", "registries", "roleAssignments", "roleDefinitions", "denyAssignments", "servicePrincipals",
+  "clusters", "registries", "roleAssignments", "subscriptions", "roleDefinitions", "denyAssignments", "servicePrincipals",
   "applications", "directoryLookups", "userAssignedIdentities", "vmssIdentities", "privateEndpoints",
   "privateDnsZones", "privateDnsVnetLinks", "privateDnsARecordSets", "virtualNetworks", "networkSecurityGroups",
   "routeTables", "publicIps", "natGateways", "events", "pods", "nodes", "pullSecrets", "serviceAccounts",

@@ -23,13 +23,57 @@ export type AccessVerdict =
 
 const EVERYONE = "00000000-0000-0000-0000-000000000000";
 
-/** Role assignments inherit down the tree MG -> subscription -> RG -> resource. An MG- or root-scoped assignment
- *  listed for a subscription is one of its ancestors (az lists inherited assignments), so it covers every resource. */
-export function assignmentCovers(scope: string, resourceId: string): boolean {
-  // normId trims the trailing slash, so the root scope "/" arrives here as "" (tenant-root assignments cover all)
+/** The management groups above a subscription (lower-case names), or undefined when the snapshot does not say. */
+export type ManagementGroupAncestry = (subscriptionId: string) => ReadonlySet<string> | undefined;
+
+const MG_PREFIX = "/providers/microsoft.management/managementgroups/";
+const NO_ANCESTRY: ManagementGroupAncestry = () => undefined;
+// Keyed on the fact itself: every per-cluster or per-registry view cut from one snapshot shares it.
+const ancestryCache = new WeakMap<object, ManagementGroupAncestry>();
+
+/** The snapshot's subscription -> management-group ancestry, built once per snapshot. */
+export function managementGroupAncestry(snapshot: Pick<Snapshot, "subscriptions">): ManagementGroupAncestry {
+  const fact = snapshot.subscriptions;
+  if (fact === undefined || fact.status !== "ok" || fact.value.length === 0) return NO_ANCESTRY;
+  let a = ancestryCache.get(fact);
+  if (!a) {
+    const bySub = new Map<string, ReadonlySet<string>>();
+    for (const sub of fact.value) if (sub.subscriptionId && sub.managementGroupAncestors) bySub.set(sub.subscriptionId.toLowerCase(), new Set(sub.managementGroupAncestors.map((m) => m.toLowerCase())));
+    a = (subscriptionId) => bySub.get(subscriptionId.toLowerCase());
+    ancestryCache.set(fact, a);
+  }
+  return a;
+}
+
+/** The management group an MG-scoped assignment was made at (lower-case), if it was made at one. */
+export function managementGroupOf(scope: string): string | undefined {
   const s = normId(scope);
-  if (scope.trim() === "/" || s.startsWith("/providers/microsoft.management/managementgroups/")) return true;
+  return s.startsWith(MG_PREFIX) ? s.slice(MG_PREFIX.length).split("/")[0] || undefined : undefined;
+}
+
+/**
+ * Role assignments inherit down the tree MG -> subscription -> RG -> resource. A root-scoped assignment covers every
+ * resource. A management-group one covers a resource when the group is above the resource's subscription: the
+ * ancestry says so when the snapshot has it (Resource Graph's managementGroupAncestorsChain); without it the
+ * assignment is taken as covering, because `az role assignment list --include-inherited` lists only the groups
+ * above the subscription it was run for.
+ */
+export function assignmentCovers(scope: string, resourceId: string, ancestry: ManagementGroupAncestry = NO_ANCESTRY): boolean {
+  // normId trims the trailing slash, so the root scope "/" arrives here as "" (tenant-root assignments cover all)
+  if (scope.trim() === "/") return true;
+  const mg = managementGroupOf(scope);
+  if (mg !== undefined) {
+    const sub = /^\/subscriptions\/([^/]+)/.exec(normId(resourceId))?.[1];
+    const above = sub === undefined ? undefined : ancestry(sub);
+    return above === undefined ? true : above.has(mg);
+  }
   return scopeContains(scope, resourceId);
+}
+
+/** `assignmentCovers` with the snapshot's ancestry bound, for callers that pass the test along. */
+export function coversIn(snapshot: Pick<Snapshot, "subscriptions">): (scope: string, resourceId: string) => boolean {
+  const ancestry = managementGroupAncestry(snapshot);
+  return (scope, resourceId) => assignmentCovers(scope, resourceId, ancestry);
 }
 
 export function isAbacMode(registry: Registry): boolean {
@@ -74,8 +118,8 @@ export function resolveGrants(snapshot: Snapshot, assignments: RoleAssignment[])
   return { resolved, unresolved };
 }
 
-export function denyApplies(d: DenyAssignment, principalId: string, resourceId: string, action: AccessAction): boolean {
-  const covers = d.doNotApplyToChildScopes ? normId(d.scope) === normId(resourceId) : assignmentCovers(d.scope, resourceId);
+export function denyApplies(d: DenyAssignment, principalId: string, resourceId: string, action: AccessAction, ancestry?: ManagementGroupAncestry): boolean {
+  const covers = d.doNotApplyToChildScopes ? normId(d.scope) === normId(resourceId) : assignmentCovers(d.scope, resourceId, ancestry);
   if (!covers) return false;
   const pid = principalId.toLowerCase();
   const targeted = d.principals.some((p) => p.id.toLowerCase() === pid || p.id === EVERYONE);
@@ -110,7 +154,8 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
   const mine = index.byPrincipal(pid);
   const abac = isAbacMode(registry);
   const { resolved, unresolved } = resolveGrants(snapshot, mine);
-  const covering = resolved.filter((g) => assignmentCovers(g.assignment.scope, registry.id));
+  const covers = coversIn(snapshot);
+  const covering = resolved.filter((g) => covers(g.assignment.scope, registry.id));
   // In legacy mode ABAC conditions on repository roles are not honoured, so only ABAC mode evaluates them.
   const grants = covering.filter((g) => roleGrants(g.role, action, abac));
   const unconditional = abac ? grants.filter((g) => !g.assignment.condition) : grants;
@@ -128,13 +173,13 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
 
   if (effective.length > 0) {
     if (snapshot.denyAssignments.status === "ok") {
-      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action));
+      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action, managementGroupAncestry(snapshot)));
       if (deny) return { status: "denied", cause: "deny-assignment", deny, grants: effective };
     }
     return { status: "granted", grants: effective };
   }
 
-  const coveringUnresolved = unresolved.filter((a) => assignmentCovers(a.scope, registry.id));
+  const coveringUnresolved = unresolved.filter((a) => covers(a.scope, registry.id));
   if (coveringUnresolved.length > 0) {
     const names = coveringUnresolved.map((a) => a.roleDefinitionName ?? a.roleDefinitionId).join(", ");
     return { status: "unknown", reason: `role definition(s) ${names} are not in the evidence (az role definition list --custom-role-only true -o json)` };
@@ -143,8 +188,8 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
     const legacyGrants = covering.filter((g) => roleGrants(g.role, action, false));
     if (legacyGrants.length > 0) return { status: "denied", cause: "abac-mode", legacyGrants };
   }
-  const elsewhere = resolved.filter((g) => !assignmentCovers(g.assignment.scope, registry.id) && roleGrantsForRegistry(g.role, action) && isRegistryRelevantScope(g.assignment.scope));
-  const groupGrants = resolveGrants(snapshot, index.covering(registry.id, assignmentCovers).filter((a) => a.principalType === "Group")).resolved.filter((g) => roleGrants(g.role, action, abac));
+  const elsewhere = resolved.filter((g) => !covers(g.assignment.scope, registry.id) && roleGrantsForRegistry(g.role, action) && isRegistryRelevantScope(g.assignment.scope));
+  const groupGrants = resolveGrants(snapshot, index.covering(registry.id, covers).filter((a) => a.principalType === "Group")).resolved.filter((g) => roleGrants(g.role, action, abac));
   return { status: "denied", cause: "no-role", elsewhere, groupGrants };
 }
 
@@ -153,11 +198,11 @@ export function roleGrantsForRegistry(role: ResolvedRole, action: AccessAction):
   return roleGrants(role, action, false) || roleGrants(role, action, true);
 }
 
-/** Scope mismatch only counts scopes that could hold a registry: another registry, a resource group, a subscription.
- *  An Owner role on a Key Vault is not an attempt to grant registry access. */
+/** Scope mismatch only counts scopes that could hold a registry: another registry, a resource group, a subscription,
+ *  a management group. An Owner role on a Key Vault is not an attempt to grant registry access. */
 function isRegistryRelevantScope(scope: string): boolean {
   const s = normId(scope);
-  if (!s.includes("/providers/")) return true;
+  if (!s.includes("/providers/") || s.startsWith(MG_PREFIX)) return true;
   return s.includes("/providers/microsoft.containerregistry/registries/");
 }
 
@@ -165,5 +210,5 @@ function isRegistryRelevantScope(scope: string): boolean {
 export function holdersOn(snapshot: Snapshot, registry: Registry, action: AccessAction): Grant[] {
   const all = factValue(snapshot.roleAssignments) ?? [];
   const abac = isAbacMode(registry);
-  return resolveGrants(snapshot, assignmentIndex(all).covering(registry.id, assignmentCovers)).resolved.filter((g) => roleGrants(g.role, action, abac) || (action === "pull" && roleGrants(g.role, action, false)));
+  return resolveGrants(snapshot, assignmentIndex(all).covering(registry.id, coversIn(snapshot))).resolved.filter((g) => roleGrants(g.role, action, abac) || (action === "pull" && roleGrants(g.role, action, false)));
 }
