@@ -11,8 +11,17 @@ export interface ResourceGraphRequest {
   query: string;
   subscriptions?: string[];
   managementGroups?: string[];
-  options: { skipToken?: string; top: number; resultFormat: "objectArray" };
+  options: { skipToken?: string; top: number; resultFormat: "objectArray"; authorizationScopeFilter?: AuthorizationScopeFilter };
 }
+
+/**
+ * Resource Graph's default scope filter (AtScopeAndBelow) leaves out role assignments made at the management groups
+ * above the queried subscriptions and at the root; AtScopeAboveAndBelow includes them (api-version 2021-06-01-preview
+ * and later: https://learn.microsoft.com/rest/api/azureresourcegraph/resourcegraph/resources/resources).
+ */
+export type AuthorizationScopeFilter = "AtScopeAboveAndBelow";
+/** Queries that must see what is inherited from above the scope: assignments, and custom roles defined at management groups. */
+export const ABOVE_AND_BELOW: ReadonlySet<string> = new Set(["roleAssignments", "customRoles"]);
 
 /** One page, with the throttling headers Resource Graph sends on every answer. */
 export interface ResourceGraphPage {
@@ -93,6 +102,8 @@ export const FLEET_QUERIES: Record<string, string> = {
   registries: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, name, type, location, resourceGroup, subscriptionId, identity, sku, properties",
   roleAssignments: "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, name, type, properties",
   customRoles: "authorizationresources | where type =~ 'microsoft.authorization/roledefinitions' and tostring(properties.type) =~ 'CustomRole' | project id, name, type, properties",
+  // which management groups are above each subscription, so an assignment made at a group covers only what is below it
+  subscriptions: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, type, subscriptionId, tenantId, properties",
   privateEndpoints: "resources | where type =~ 'microsoft.network/privateendpoints' | project id, name, type, location, resourceGroup, subscriptionId, properties",
   privateDnsZones: "resources | where type =~ 'microsoft.network/privatednszones' | project id, name, type, location, resourceGroup, subscriptionId, properties",
   privateDnsVnetLinks: "resources | where type =~ 'microsoft.network/privatednszones/virtualnetworklinks' | project id, name, type, location, resourceGroup, subscriptionId, properties",
@@ -193,7 +204,8 @@ export async function queryAll(graph: ResourceGraph, name: string, query: string
         await ctx.sleep(ctx.quotaWaitMs);
         ctx.quotaWaitMs = undefined;
       }
-      const request: ResourceGraphRequest = { query, ...s, options: { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) } };
+      const options: ResourceGraphRequest["options"] = { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}), ...(ABOVE_AND_BELOW.has(name) ? { authorizationScopeFilter: "AtScopeAboveAndBelow" as const } : {}) };
+      const request: ResourceGraphRequest = { query, ...s, options };
       const page = await withRetry(ctx, name, () => graph(request));
       rows += page.data.length;
       ctx.onProgress?.({ step: name, pages: index + 1, rows });
@@ -387,14 +399,61 @@ function sdkAbortSignal(signal: AbortSignal): SdkAbortSignal {
 
 /** The one method of `@azure/arm-resourcegraph`'s ResourceGraphClient the collector uses. */
 export interface ResourceGraphSdkClient {
-  resources(query: { query: string; subscriptions?: string[]; managementGroups?: string[]; options?: { skipToken?: string; top?: number; resultFormat?: "objectArray" | "table" } }, options?: { abortSignal?: SdkAbortSignal }): Promise<SdkQueryResponse>;
+  resources(query: { query: string; subscriptions?: string[]; managementGroups?: string[]; options?: { skipToken?: string; top?: number; resultFormat?: "objectArray" | "table" } }, options?: { abortSignal?: SdkAbortSignal; customHeaders?: Record<string, string> }): Promise<SdkQueryResponse>;
+}
+
+const SCOPE_FILTER_HEADER = "x-pulldoctor-authorization-scope-filter";
+/** The first api-version with `authorizationScopeFilter` was 2021-06-01-preview; this is the current GA one. */
+export const SCOPE_FILTER_API_VERSION = "2024-04-01";
+
+/** What the policy needs of ms-rest-js's WebResource. */
+interface SdkWebResource {
+  url: string;
+  body?: unknown;
+  headers: { get(name: string): string | undefined; remove(name: string): boolean };
+}
+interface SdkPolicy {
+  sendRequest(request: SdkWebResource): Promise<unknown>;
+}
+
+/**
+ * A request policy for the Resource Graph client: @azure/arm-resourcegraph 4.x (the line that runs on Node 20) speaks
+ * api-version 2021-03-01 and its serializer drops `authorizationScopeFilter`, so the adapter marks the requests that
+ * need it with a header and this policy moves it into the serialized body, on an api-version that knows it.
+ */
+export function authorizationScopeFilterPolicy(): { create: (next: SdkPolicy, options: unknown) => SdkPolicy } {
+  return {
+    create: (next) => ({
+      sendRequest: (request) => {
+        const filter = request.headers.get(SCOPE_FILTER_HEADER);
+        if (filter !== undefined) {
+          request.headers.remove(SCOPE_FILTER_HEADER);
+          const body = JSON.parse(String(request.body)) as { options?: Record<string, unknown> };
+          body.options = { ...body.options, authorizationScopeFilter: filter };
+          request.body = JSON.stringify(body);
+          const url = new URL(request.url);
+          url.searchParams.set("api-version", SCOPE_FILTER_API_VERSION);
+          request.url = url.toString();
+        }
+        return next.sendRequest(request);
+      },
+    }),
+  };
 }
 
 /** Adapt the SDK client: rows, skip token and the quota headers out; HTTP errors become ResourceGraphHttpError with Retry-After. */
 export function resourceGraphFromSdk(client: ResourceGraphSdkClient, options: { abortSignal?: AbortSignal } = {}): ResourceGraph {
   return async (request) => {
     try {
-      const r = await client.resources(request, options.abortSignal ? { abortSignal: sdkAbortSignal(options.abortSignal) } : undefined);
+      const { authorizationScopeFilter, ...sdkOptions } = request.options;
+      const r = await client.resources(
+        { ...request, options: sdkOptions },
+        {
+          ...(options.abortSignal ? { abortSignal: sdkAbortSignal(options.abortSignal) } : {}),
+          // carried to authorizationScopeFilterPolicy, which the client must be built with
+          ...(authorizationScopeFilter ? { customHeaders: { [SCOPE_FILTER_HEADER]: authorizationScopeFilter } } : {}),
+        },
+      );
       const headers = r._response?.headers;
       const remaining = headers?.get("x-ms-user-quota-remaining");
       return {

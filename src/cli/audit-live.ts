@@ -8,7 +8,7 @@ import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/core-auth";
 import { Client, type Middleware } from "@microsoft/microsoft-graph-client";
 import { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
-import { collectFleet, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatch, type GraphBatchRequest, type GraphBatchResponse, type LiveProgress, type ResourceGraph } from "../audit/live.js";
+import { authorizationScopeFilterPolicy, collectFleet, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatch, type GraphBatchRequest, type GraphBatchResponse, type LiveProgress, type ResourceGraph } from "../audit/live.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
 import { buildCredential, trustedCas, trustSettings } from "./credential.js";
@@ -125,7 +125,8 @@ export function buildFleetClients(env: NodeJS.ProcessEnv, signal: AbortSignal): 
     ...(agents ? { agentSettings: agents } : {}),
     // ms-rest-js's retry policies wait 30-90 s per retry and as long as Retry-After says; the collector retries, bounded
     noRetryPolicy: true,
-    requestPolicyFactories: (defaults) => withoutSdkThrottlingRetry(defaults),
+    // the collector's bounded retry instead of the SDK's; authorizationScopeFilter moved into the body the SDK serialized
+    requestPolicyFactories: (defaults) => [...withoutSdkThrottlingRetry(defaults), authorizationScopeFilterPolicy() as (typeof defaults)[number]],
   });
   const dispatcher = trusted ? new UndiciAgent({ connect: { secureContext: trusted.secureContext } }) : undefined;
   const graph = Client.initWithMiddleware({ baseUrl: (env.PULLDOCTOR_GRAPH_ENDPOINT ?? "https://graph.microsoft.com").replace(/\/+$/, ""), defaultVersion: "v1.0", middleware: new GraphTransport(credential, dispatcher) });

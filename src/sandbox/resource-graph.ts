@@ -1,7 +1,7 @@
 // The sandbox's Azure Resource Graph: `POST /providers/Microsoft.ResourceGraph/resources` over the scenario's ARM
 // documents, as rows of the `resources` and `authorizationresources` tables. NOT a KQL engine: it understands the
 // subset the fleet collector sends (`<table> | where type =~ '...' [and tostring(properties.type) =~ '...'] |
-// project a, b`) and answers anything else with Resource Graph's own InvalidQuery error, so a query the sandbox
+// project a, b`, over `resources`, `authorizationresources` and `resourcecontainers`) and answers anything else with Resource Graph's own InvalidQuery error, so a query the sandbox
 // cannot really answer fails loudly instead of returning plausible rows.
 
 import { createHash } from "node:crypto";
@@ -33,13 +33,17 @@ export interface ResourceGraphRequestSummary {
   top?: number;
   subscriptions?: string[];
   managementGroups?: string[];
+  authorizationScopeFilter?: string;
 }
 
 /** The columns of both tables, in Resource Graph's order; missing strings are "" and missing dynamics null, as ARG prints them. */
 const COLUMNS = ["id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation"] as const;
 const STRING_COLUMNS = new Set<string>(["id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy"]);
 
-type Table = "resources" | "authorizationresources";
+type Table = "resources" | "authorizationresources" | "resourcecontainers";
+const TABLES = new Set<string>(["resources", "authorizationresources", "resourcecontainers"]);
+const CONTAINER_TYPES = new Set(["microsoft.resources/subscriptions"]);
+const MG_SCOPE = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\/?$/i;
 const AUTHORIZATION_TYPES = new Set(["microsoft.authorization/roleassignments", "microsoft.authorization/roledefinitions"]);
 
 function isObj(v: unknown): v is JsonObject {
@@ -85,8 +89,8 @@ const PROJECT = /^project\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9
 export function parseQuery(query: string): { ok: true; value: ParsedQuery } | { ok: false; token: string } {
   const stages = query.split("|").map((s) => s.trim());
   const table = (stages[0] ?? "").toLowerCase();
-  if (table !== "resources" && table !== "authorizationresources") return { ok: false, token: stages[0] ?? "" };
-  const out: ParsedQuery = { table, types: [] };
+  if (!TABLES.has(table)) return { ok: false, token: stages[0] ?? "" };
+  const out: ParsedQuery = { table: table as Table, types: [] };
   for (const stage of stages.slice(1)) {
     const w = WHERE.exec(stage);
     if (w && !out.project) {
@@ -166,13 +170,35 @@ export interface ResourceGraphEndpoint {
 }
 
 export function resourceGraphEndpoint(scenario: Scenario, quota: ResourceGraphQuota = { perWindow: 15, windowMs: 5000 }): ResourceGraphEndpoint {
-  const tables: Record<Table, JsonObject[]> = { resources: [], authorizationresources: [] };
+  const tables: Record<Table, JsonObject[]> = { resources: [], authorizationresources: [], resourcecontainers: [] };
   for (const e of scenario.arm.values()) {
-    (AUTHORIZATION_TYPES.has(e.type) ? tables.authorizationresources : tables.resources).push(toRow(e.body, scenario.tenantId));
+    const table: Table = AUTHORIZATION_TYPES.has(e.type) ? "authorizationresources" : CONTAINER_TYPES.has(e.type) ? "resourcecontainers" : "resources";
+    tables[table].push(toRow(e.body, scenario.tenantId));
   }
   for (const a of scenario.roleAssignments) tables.authorizationresources.push(toRow({ type: "Microsoft.Authorization/roleAssignments", ...a.body }, scenario.tenantId));
   // rows in a stable order, so a skip token's offset means the same row on every call
   for (const t of Object.values(tables)) t.sort((a, b) => (normId(String(a["id"])) < normId(String(b["id"])) ? -1 : 1));
+  // The management-group tree, from the scenario's subscription rows (managementGroupAncestorsChain). A scenario
+  // without them has no tree: then every management group holds every subscription.
+  const ancestors = new Map<string, Set<string>>();
+  for (const r of tables.resourcecontainers) {
+    const chain = isObj(r["properties"]) ? r["properties"]["managementGroupAncestorsChain"] : undefined;
+    if (!Array.isArray(chain)) continue;
+    ancestors.set(String(r["subscriptionId"]).toLowerCase(), new Set(chain.flatMap((m) => (isObj(m) && typeof m["name"] === "string" ? [m["name"].toLowerCase()] : []))));
+  }
+  const hasTree = ancestors.size > 0;
+  const subscriptionsUnder = (groups: string[]): Set<string> | undefined => {
+    if (!hasTree) return undefined;
+    const want = groups.map((g) => g.toLowerCase());
+    return new Set([...ancestors].filter(([, chain]) => want.some((g) => chain.has(g))).map(([sub]) => sub));
+  };
+  /** AtScopeAboveAndBelow: the root and the management groups above any of the subscriptions (all of them without a tree). */
+  const aboveAny = (subs: Set<string>, scope: string): boolean => {
+    if (scope.trim() === "/" || scope.trim() === "") return true;
+    const mg = MG_SCOPE.exec(scope.trim())?.[1]?.toLowerCase();
+    if (mg === undefined) return false;
+    return !hasTree || [...subs].some((sub) => ancestors.get(sub)?.has(mg) === true);
+  };
 
   let windowStart = Number.NEGATIVE_INFINITY; // the first query opens the first window
   let used = 0;
@@ -206,6 +232,7 @@ export function resourceGraphEndpoint(scenario: Scenario, quota: ResourceGraphQu
       const managementGroups = strings(body["managementGroups"]);
       return {
         query: String(body["query"] ?? ""),
+        ...(typeof options["authorizationScopeFilter"] === "string" ? { authorizationScopeFilter: options["authorizationScopeFilter"] } : {}),
         ...(typeof options["$skipToken"] === "string" ? { skipToken: options["$skipToken"] } : {}),
         ...(typeof options["$top"] === "number" ? { top: options["$top"] } : {}),
         ...(subscriptions ? { subscriptions } : {}),
@@ -242,9 +269,12 @@ export function resourceGraphEndpoint(scenario: Scenario, quota: ResourceGraphQu
       }
 
       const q = parsed.value;
-      // no subscriptions and no management groups: the tenant (every subscription the caller can read).
-      // The scenario has no management-group tree: any management group holds all of its subscriptions.
-      const subs = subscriptions && !managementGroups?.length ? new Set(subscriptions.map((s) => s.toLowerCase())) : undefined;
+      const filter = options["authorizationScopeFilter"];
+      if (filter !== undefined && filter !== "AtScopeAndBelow" && filter !== "AtScopeAboveAndBelow") {
+        return { status: 400, body: badRequest(`The pulldoctor sandbox does not answer authorizationScopeFilter ${JSON.stringify(filter)}.`, "InvalidAuthorizationScopeFilter"), headers };
+      }
+      // no subscriptions and no management groups: the tenant (every subscription the caller can read)
+      const subs = managementGroups?.length ? subscriptionsUnder(managementGroups) : subscriptions ? new Set(subscriptions.map((s) => s.toLowerCase())) : undefined;
       const rows = tables[q.table].filter((r) => {
         const type = String(r["type"]);
         if (q.types.some((t) => t !== type)) return false;
@@ -252,7 +282,10 @@ export function resourceGraphEndpoint(scenario: Scenario, quota: ResourceGraphQu
           const props = isObj(r["properties"]) ? r["properties"] : {};
           if (String(props["type"] ?? "").toLowerCase() !== q.propertiesType) return false;
         }
-        return !subs || subs.has(String(r["subscriptionId"]).toLowerCase());
+        if (!subs || subs.has(String(r["subscriptionId"]).toLowerCase())) return true;
+        // rows above the scope (assignments at management groups or the root) only when asked for
+        const scope = isObj(r["properties"]) && typeof r["properties"]["scope"] === "string" ? r["properties"]["scope"] : undefined;
+        return filter === "AtScopeAboveAndBelow" && String(r["subscriptionId"]) === "" && scope !== undefined && aboveAny(subs, scope);
       });
       const page = rows.slice(offset, offset + top).map((r) => {
         if (!q.project) return r;

@@ -4,6 +4,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, type CliResult } from "../cli-harness.js";
 import { repoRoot, requireShared } from "../paths.js";
@@ -277,4 +279,61 @@ test("sandbox Graph: alternate keys with $select, a 404 naming the id, and $batc
   const tooMany = answerBatch(JSON.stringify({ requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/me" })) }), base, get);
   assert.equal(tooMany.status, 400);
   assert.equal(answerBatch(JSON.stringify({ requests: [{ id: "1", method: "GET", url: "/a" }, { id: "1", method: "GET", url: "/b" }] }), base, get).status, 400, "ids must be unique");
+});
+
+// The demo with a management-group tree: its subscription sits under mg-tailspin-prod < mg-tailspin < the tenant root
+// group, a second one under mg-sandbox; the kubelet identity gets AcrPull at the management group `at`.
+const DEMO_SUB = "4f2a9c7e-1b3d-4e5f-8a6b-7c8d9e0f1a2b";
+const KUBELET_OBJECT_ID = "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d";
+function demoWithManagementGroupGrant(at: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "pd-mg-"));
+  cpSync(DEMO, dir, { recursive: true });
+  const chain = (...names: string[]) => names.map((name) => ({ displayName: name, name }));
+  const row = (sub: string, name: string, ancestors: { displayName: string; name: string }[]) => ({
+    id: `/subscriptions/${sub}`, name, type: "microsoft.resources/subscriptions", tenantId: "00000000-0000-0000-0000-000000000000", subscriptionId: sub,
+    properties: { state: "Enabled", managementGroupAncestorsChain: ancestors },
+  });
+  // `az graph query -q "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'"` output
+  writeFileSync(join(dir, "subscriptions.json"), JSON.stringify({ count: 2, data: [
+    row(DEMO_SUB, "Tailspin Production", chain("mg-tailspin-prod", "mg-tailspin", "00000000-0000-0000-0000-000000000000")),
+    row("9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "Sandbox", chain("mg-sandbox", "00000000-0000-0000-0000-000000000000")),
+  ], skip_token: null, total_records: 2 }, null, 2));
+  const mg = `/providers/Microsoft.Management/managementGroups/${at}`;
+  writeFileSync(join(dir, "role-assignments-mg.json"), JSON.stringify([{
+    condition: null, conditionVersion: null,
+    id: `${mg}/providers/Microsoft.Authorization/roleAssignments/5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d`,
+    name: "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+    principalId: KUBELET_OBJECT_ID, principalName: "3c1e5a7b-2d4f-4b6a-8c9e-0f1a2b3c4d5e", principalType: "ServicePrincipal",
+    roleDefinitionId: `${mg}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`,
+    roleDefinitionName: "AcrPull", scope: mg, type: "Microsoft.Authorization/roleAssignments",
+  }], null, 2));
+  return dir;
+}
+
+test("AcrPull at a management group above the cluster's subscription lets it pull, one beside it does not: offline and live (AtScopeAboveAndBelow)", async () => {
+  const verdicts: Record<string, { nobody: string[]; codes: string[] }> = {};
+  for (const at of ["mg-tailspin", "mg-sandbox"]) {
+    const dir = demoWithManagementGroupGrant(at);
+    const offline = await runCli(["audit", "--evidence", dir, "--format", "json", "--now", NOW]);
+    const off = JSON.parse(offline.stdout) as AuditResult;
+    await withSandbox(dir, [], async (sb) => {
+      const live = await liveAudit(sb, ["--subscription", sb.subscriptionId]);
+      assert.equal(live.stderr.includes("Error"), false, live.stderr);
+      const on = JSON.parse(live.stdout) as AuditResult;
+      assert.deepEqual(findingKeys(on), findingKeys(off), `${at}: live and offline agree`);
+      assert.deepEqual(on.summary.registriesNobodyCanPull, off.summary.registriesNobodyCanPull);
+      const rg = rgRequests(sb).map((r) => r.resourceGraph!);
+      const filtered = rg.filter((r) => r.authorizationScopeFilter === "AtScopeAboveAndBelow").map((r) => r.query);
+      assert.ok(filtered.some((q) => /roleassignments/.test(q)) && filtered.every((q) => /^authorizationresources/.test(q)), "assignments (and custom roles) are read with AtScopeAboveAndBelow, nothing else");
+      assert.ok(rg.some((r) => /^resourcecontainers/.test(r.query)), "the subscriptions' management-group ancestry is read");
+    });
+    verdicts[at] = { nobody: off.summary.registriesNobodyCanPull, codes: findingKeys(off) };
+  }
+  // above: the kubelet identity can pull from tailspinapps, and the management-group-wide AcrPull is called too broad
+  assert.ok(!verdicts["mg-tailspin"]!.nobody.some((r) => /tailspinapps/.test(r)), verdicts["mg-tailspin"]!.nobody.join());
+  assert.ok(!verdicts["mg-tailspin"]!.codes.some((k) => /RBAC_WRONG_PRINCIPAL/.test(k)));
+  assert.ok(verdicts["mg-tailspin"]!.codes.some((k) => /RBAC_OVERPRIVILEGED on .*tailspinapps/.test(k)));
+  // beside: nothing changes for tailspinapps (the group is not above the subscription)
+  assert.ok(verdicts["mg-sandbox"]!.nobody.some((r) => /tailspinapps/.test(r)), verdicts["mg-sandbox"]!.nobody.join());
+  assert.ok(verdicts["mg-sandbox"]!.codes.some((k) => /RBAC_WRONG_PRINCIPAL/.test(k)));
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { HttpHeaders, type HttpOperationResponse, type WebResourceLike } from "@azure/ms-rest-js";
-import { collectFleet, lookupApps, parseResetsAfter, parseRetryAfter, queryAll, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatchRequest, type ResourceGraph } from "../../src/audit/live.js";
+import { authorizationScopeFilterPolicy, collectFleet, lookupApps, SCOPE_FILTER_API_VERSION, parseResetsAfter, parseRetryAfter, queryAll, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatchRequest, type ResourceGraph } from "../../src/audit/live.js";
 import { audit } from "../../src/audit/audit.js";
 
 const SUB = "5bd21b6a-ec89-47a6-8a0a-c984f71ab247";
@@ -202,4 +202,31 @@ test("the same rows saved as `az graph query` exports audit exactly like the liv
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the SDK drops authorizationScopeFilter; the policy puts it back into the body, on an api-version that has it, for the queries that ask", async () => {
+  const sent: { url: string; body: { query: string; options?: Record<string, unknown> }; marker: string | undefined }[] = [];
+  const client = new ResourceGraphClient(
+    { getToken: async () => ({ token: "not-a-real-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    {
+      httpClient: {
+        async sendRequest(req: WebResourceLike): Promise<HttpOperationResponse> {
+          sent.push({ url: req.url, body: JSON.parse(String(req.body)) as { query: string }, marker: req.headers.get("x-pulldoctor-authorization-scope-filter") });
+          return { request: req, status: 200, headers: new HttpHeaders({ "content-type": "application/json" }), bodyAsText: JSON.stringify({ totalRecords: 0, count: 0, resultTruncated: "false", data: [], facets: [] }) };
+        },
+      },
+      noRetryPolicy: true,
+      requestPolicyFactories: (defaults) => [...withoutSdkThrottlingRetry(defaults), authorizationScopeFilterPolicy() as (typeof defaults)[number]],
+    },
+  );
+  const graph = resourceGraphFromSdk(client);
+  await collectFleet({ resourceGraph: graph }, { subscriptions: [SUB] }, { now: new Date("2026-11-28T12:00:00Z") });
+  const filtered = sent.filter((r) => r.body.options?.["authorizationScopeFilter"] !== undefined);
+  assert.deepEqual(filtered.map((r) => r.body.options?.["authorizationScopeFilter"]), ["AtScopeAboveAndBelow", "AtScopeAboveAndBelow"]);
+  assert.ok(filtered.every((r) => /^authorizationresources/.test(r.body.query)), "role assignments and custom roles only");
+  assert.ok(filtered.every((r) => new URL(r.url).searchParams.get("api-version") === SCOPE_FILTER_API_VERSION));
+  const plain = sent.filter((r) => r.body.options?.["authorizationScopeFilter"] === undefined);
+  assert.ok(plain.length >= 10 && plain.every((r) => new URL(r.url).searchParams.get("api-version") === "2021-03-01"), "the other queries keep the SDK's api-version");
+  assert.ok(sent.every((r) => r.marker === undefined), "the marker header never leaves the process");
+  assert.ok(sent.some((r) => /^resourcecontainers/.test(r.body.query)), "the subscriptions' ancestry is queried");
 });
