@@ -9,7 +9,7 @@ import { renderAuditHtml } from "../audit/html.js";
 import { readEvidenceFolder } from "../evidence/read.js";
 import { isFormat, render } from "../reporters/index.js";
 import { UsageError } from "./errors.js";
-import type { Snapshot } from "../snapshot/types.js";
+import type { EvidenceFileReport, Snapshot } from "../snapshot/types.js";
 
 export interface AuditIO {
   stdout: (s: string) => void;
@@ -116,7 +116,7 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
           throw new UsageError((e as Error).message);
         }
       }
-      for (const f of snapshot.input.files) if (f.status === "error") io.stderr(`pulldoctor: ${f.file}: ${f.reason ?? "unreadable"}\n`);
+      reportUnreadInputs(snapshot.input.files, io.stderr);
       const result = audit(snapshot, { expiringWithinDays });
       snapshot = undefined; // a tenant's facts are most of the heap: let them go before rendering
       const useColour = opts.output ? false : colour(io, opts.color);
@@ -137,6 +137,16 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
  * `pulldoctor audit ARGS` as a program of its own, with the same error contract as the main CLI (usage errors are one
  * line and exit 2). Used by the benchmark and tests; the main CLI registers the command with registerAuditCommand.
  */
+/** Inputs that could not be read or looked up, one line each up to a few, then a count: a tenant whose Graph refuses
+ *  every lookup would otherwise print one line per principal. The JSON report lists them all. */
+const UNREAD_LINES = 5;
+function reportUnreadInputs(files: readonly EvidenceFileReport[], stderr: (s: string) => void): void {
+  const errors = files.filter((f) => f.status === "error");
+  for (const f of errors.slice(0, UNREAD_LINES)) stderr(`pulldoctor: ${f.file}: ${f.reason ?? "unreadable"}\n`);
+  const more = errors.length - UNREAD_LINES;
+  if (more > 0) stderr(`pulldoctor: and ${more} more input${more === 1 ? "" : "s"} could not be read (every one is in the JSON report's inputs.errors)\n`);
+}
+
 export async function runAudit(args: string[], io: AuditIO): Promise<number> {
   let exitCode = 0;
   const program = new Command()

@@ -2,7 +2,7 @@
 // against the generator's ground truth; output shapes; --fail-on; usage errors.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateFleet, type FleetManifest } from "../../bench/fleet-gen.js";
@@ -129,6 +129,21 @@ test("--fail-on: exit 1 only when a finding at or above the threshold exists", a
   const healthy = ["--evidence", join(only, "healthy-managed-identity"), "--now", "2026-11-28T12:00:00Z", "--format", "json", "--fail-on", "warning"];
   assert.equal((await cli(healthy)).code, 0, "a clean cluster passes even a warning gate");
   assert.equal((await cli(["--evidence", dir + "/fleet", "--now", NOW, "--format", "json"])).code, 1, "the fleet has errors");
+});
+
+test("unreadable inputs: a few named on stderr, then a count; the JSON report lists every one", async (t) => {
+  const broken = mkdtempSync(join(tmpdir(), "pulldoctor-broken-"));
+  t.after(() => rmSync(broken, { recursive: true, force: true }));
+  cpSync(join(dir, "fleet"), broken, { recursive: true });
+  for (let i = 0; i < 12; i++) writeFileSync(join(broken, `truncated-${String(i).padStart(2, "0")}.json`), '[{"id": "/subscriptions/');
+  const r = await cli(["--evidence", broken, "--format", "json", "--now", NOW, "--fail-on", "none"]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 6, r.stderr);
+  assert.ok(lines.slice(0, 5).every((l, i) => l.startsWith(`pulldoctor: truncated-0${i}.json: `)), r.stderr);
+  assert.equal(lines[5], "pulldoctor: and 7 more inputs could not be read (every one is in the JSON report's inputs.errors)");
+  const errors = (JSON.parse(r.stdout) as AuditResult).inputs.errors;
+  assert.deepEqual(errors.map((e) => e.file), Array.from({ length: 12 }, (_, i) => `truncated-${String(i).padStart(2, "0")}.json`));
 });
 
 test("usage errors are one line with exit 2", async () => {
