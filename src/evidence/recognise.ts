@@ -458,6 +458,10 @@ function visit(ctx: Ctx, v: Json, path: string, depth: number): void {
 }
 
 function isContainer(o: JsonObject): boolean {
+  // A `type` naming an ARM type marks a resource (RESOURCE_KEYS), never a list envelope or a Kubernetes list: most of a
+  // tenant export, which the probes below would each scan key by key.
+  const t = o["type"];
+  if (typeof t === "string" && armTypeOfTypeField(t) !== undefined && !Array.isArray(o["items"])) return false;
   const value = getKey(o, "value");
   if (Array.isArray(value) && isListEnvelope(o, value)) return true;
   const kind = asStr(getKey(o, "kind"));

@@ -24,11 +24,11 @@ export function getKey(o: Json | undefined, ...names: string[]): Json | undefine
   }
   // az prints every key it knows, unset ones as null: a key present in the exact spelling settles it, with no scan.
   if (spelledExactly) return undefined;
-  // Case-insensitive fallback, hot in the reader (az output has no `properties`, so most probes miss): compare
-  // lengths before lower-casing, so keys that cannot match cost no allocation.
+  // Case-insensitive fallback, hot in the reader (az output has no `properties`, so most probes miss): compared
+  // character by character, so probing a key allocates nothing.
   for (const k in o) {
     for (const n of names) {
-      if (k.length === n.length && k.toLowerCase() === n.toLowerCase()) {
+      if (sameIgnoringAsciiCase(k, n)) {
         const v = o[k];
         if (v !== undefined && v !== null) return v;
         break;
@@ -38,11 +38,24 @@ export function getKey(o: Json | undefined, ...names: string[]): Json | undefine
   return undefined;
 }
 
+/** `a.toLowerCase() === b.toLowerCase()` for ASCII letters (JSON keys here are ASCII), without building either copy. */
+function sameIgnoringAsciiCase(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // letters differ by bit 0x20 between cases; anything else must match exactly
+    const lx = x | 0x20;
+    if (lx !== (y | 0x20) || lx < 97 || lx > 122) return false;
+  }
+  return true;
+}
+
 /** True when the key is present at all (even with value null): az prints every key, null meaning "not set". */
 export function hasKey(o: Json | undefined, name: string): boolean {
   if (!isObj(o)) return false;
-  const l = name.toLowerCase();
-  for (const k in o) if (k.length === l.length && k.toLowerCase() === l) return true;
+  for (const k in o) if (sameIgnoringAsciiCase(k, name)) return true;
   return false;
 }
 
