@@ -65,6 +65,14 @@ export interface GraphBatchResponse {
 }
 export type GraphBatch = (requests: GraphBatchRequest[]) => Promise<GraphBatchResponse[]>;
 
+/**
+ * Deny assignments that apply at a subscription (ARM `listForScope`: at, above and below it), as `{value: [...]}`.
+ * Resource Graph does not serve them, so they are read from ARM, one subscription at a time. Throws on failure.
+ */
+export type DenyAssignmentsOf = (subscriptionId: string, signal?: AbortSignal) => Promise<unknown>;
+/** ARM reads in flight at once: a tenant of hundreds of subscriptions is read in seconds, well inside ARM's read limits. */
+const DENY_CONCURRENCY = 8;
+
 export interface LiveAuditScope {
   subscriptions?: string[];
   managementGroups?: string[];
@@ -278,7 +286,7 @@ export interface LiveCollection {
   stats: LiveStats;
 }
 
-type Row = { id?: unknown; properties?: { scope?: unknown; principalId?: unknown; servicePrincipalProfile?: { clientId?: unknown } } };
+type Row = { id?: unknown; subscriptionId?: unknown; properties?: { scope?: unknown; principalId?: unknown; servicePrincipalProfile?: { clientId?: unknown } } };
 
 /** The Graph error of a failed lookup in one line: `403 Authorization_RequestDenied: Insufficient privileges ...`. */
 function graphFailure(r: GraphBatchResponse): string {
@@ -296,7 +304,7 @@ export interface CollectOptions extends LiveOptions {
 }
 
 /** Collect the fleet into a Snapshot: Resource Graph first, then Graph for the app ids the clusters use. */
-export async function collectFleet(clients: { resourceGraph: ResourceGraph; graphBatch?: GraphBatch }, scope: LiveAuditScope, options: CollectOptions = {}): Promise<LiveCollection> {
+export async function collectFleet(clients: { resourceGraph: ResourceGraph; graphBatch?: GraphBatch; denyAssignments?: DenyAssignmentsOf }, scope: LiveAuditScope, options: CollectOptions = {}): Promise<LiveCollection> {
   const ctx: Ctx = {
     pageSize: Math.min(1000, Math.max(1, options.pageSize ?? 1000)),
     maxRetries: options.maxRetries ?? 5,
@@ -310,6 +318,7 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   const appIds = new Set<string>();
   const registryScopes = new Set<string>();
   const assignments: { scope: string; principalId: string }[] = [];
+  const subscriptionsSeen = new Set<string>();
   for (const [name, query] of Object.entries(FLEET_QUERIES)) {
     await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
       for (const row of (doc as { data: Row[] }).data) {
@@ -320,6 +329,8 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
           // RBAC_ORPHANED_ASSIGNMENT looks at assignments on the registry and on its resource group
           registryScopes.add(normId(row.id));
           registryScopes.add(normId(row.id).split("/").slice(0, 5).join("/"));
+        } else if (name === "subscriptions" && typeof row.subscriptionId === "string" && row.subscriptionId !== "") {
+          subscriptionsSeen.add(row.subscriptionId.toLowerCase());
         } else if (name === "roleAssignments" && typeof row.properties?.scope === "string" && typeof row.properties.principalId === "string") {
           assignments.push({ scope: row.properties.scope, principalId: row.properties.principalId.toLowerCase() });
         }
@@ -350,8 +361,43 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
       else if (r.status !== 200) failed(file, url, r);
     });
   }
-  const snapshot = builder.build({ now: options.now ?? new Date() }, "live");
-  return { snapshot: { ...snapshot, input: { ...snapshot.input, kind: "live" } }, stats: ctx.stats };
+  // the subscriptions asked for, or (tenant or management-group scope) those Resource Graph listed
+  const denyFailures: string[] = [];
+  const denySubscriptions = scope.subscriptions?.length ? [...new Set(scope.subscriptions.map((x) => x.toLowerCase()))] : [...subscriptionsSeen].sort();
+  if (clients.denyAssignments) {
+    const read = clients.denyAssignments;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < denySubscriptions.length) {
+        const sub = denySubscriptions[next++]!;
+        ctx.abortSignal?.throwIfAborted();
+        const file = `live:arm/subscriptions/${sub}/denyAssignments.json`;
+        try {
+          ctx.stats.requests++;
+          builder.addFile(file, JSON.stringify(await read(sub, ctx.abortSignal)));
+        } catch (e) {
+          if (ctx.abortSignal?.aborted) throw e;
+          const reason = `GET /subscriptions/${sub}/providers/Microsoft.Authorization/denyAssignments: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`;
+          denyFailures.push(reason);
+          builder.addReport({ file, status: "error", kinds: ["denyAssignments"], reason });
+        }
+        ctx.onProgress?.({ step: "denyAssignments", pages: next, rows: next });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DENY_CONCURRENCY, denySubscriptions.length) }, worker));
+  }
+  const built = builder.build({ now: options.now ?? new Date() }, "live");
+  const snapshot: Snapshot = { ...built, input: { ...built.input, kind: "live" } };
+  if (!clients.denyAssignments) {
+    snapshot.denyAssignments = { status: "skipped", reason: "deny assignments are not in Resource Graph; this collection read no ARM" };
+  } else if (denyFailures.length > 0) {
+    // one unread subscription could hide the deny that blocks its clusters: the whole fact is unknown, never partly "ok"
+    snapshot.denyAssignments = { status: "error", kind: "other", message: `${denyFailures.length} of ${denySubscriptions.length} subscriptions could not be read: ${denyFailures[0]}` };
+  } else if (snapshot.denyAssignments.status !== "ok") {
+    // every subscription answered, none with a deny assignment (an empty list names no kind to the reader)
+    snapshot.denyAssignments = { status: "ok", value: [] };
+  }
+  return { snapshot, stats: ctx.stats };
 }
 
 // ───────────── the real SDK at the boundary ─────────────

@@ -8,11 +8,12 @@ import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/core-auth";
 import { Client, type Middleware } from "@microsoft/microsoft-graph-client";
 import { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
-import { authorizationScopeFilterPolicy, collectFleet, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatch, type GraphBatchRequest, type GraphBatchResponse, type LiveProgress, type ResourceGraph } from "../audit/live.js";
+import { authorizationScopeFilterPolicy, collectFleet, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type DenyAssignmentsOf, type GraphBatch, type GraphBatchRequest, type GraphBatchResponse, type LiveProgress, type ResourceGraph } from "../audit/live.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { UsageError } from "./errors.js";
 import { buildCredential, trustedCas, trustSettings } from "./credential.js";
 import { parseTimeout } from "./timeout.js";
+import { SdkArmReader } from "../clients/arm.js";
 
 export interface LiveAuditOptions {
   subscriptions: string[];
@@ -110,6 +111,8 @@ function graphBatchOver(client: Client, signal: AbortSignal): GraphBatch {
 export interface FleetClients {
   resourceGraph: ResourceGraph;
   graphBatch: GraphBatch;
+  /** ARM, for the deny assignments Resource Graph does not serve */
+  denyAssignments?: DenyAssignmentsOf;
   /** closes the keep-alive connections, so the process can exit */
   close(): void;
 }
@@ -130,9 +133,12 @@ export function buildFleetClients(env: NodeJS.ProcessEnv, signal: AbortSignal): 
   });
   const dispatcher = trusted ? new UndiciAgent({ connect: { secureContext: trusted.secureContext } }) : undefined;
   const graph = Client.initWithMiddleware({ baseUrl: (env.PULLDOCTOR_GRAPH_ENDPOINT ?? "https://graph.microsoft.com").replace(/\/+$/, ""), defaultVersion: "v1.0", middleware: new GraphTransport(credential, dispatcher) });
+  // the same ARM reader live diagnose uses (its own bounded retries and one-line errors)
+  const arm = new SdkArmReader(credential, { endpoint: env.PULLDOCTOR_ARM_ENDPOINT, tlsOptions: trusted });
   return {
     resourceGraph: resourceGraphFromSdk(sdk, { abortSignal: signal }),
     graphBatch: graphBatchOver(graph, signal),
+    denyAssignments: async (sub, abortSignal) => (await arm.listDenyAssignments(`/subscriptions/${sub}`, abortSignal ? { abortSignal } : {})).body,
     close() {
       agents?.http.destroy();
       agents?.https.destroy();
@@ -167,7 +173,8 @@ export async function liveAuditSnapshot(opts: LiveAuditOptions, io: LiveAuditIO,
   let shown = false;
   const progress = (e: LiveProgress) => {
     if (!io.stderrIsTTY) return;
-    io.stderr(`\r\x1b[2K  reading ${e.step === "graph" ? `Microsoft Graph: ${e.rows} lookups` : `${e.step}: page ${e.pages}, ${e.rows} rows`}`);
+    const what = e.step === "graph" ? `Microsoft Graph: ${e.rows} lookups` : e.step === "denyAssignments" ? `deny assignments (ARM): ${e.rows} subscriptions` : `${e.step}: page ${e.pages}, ${e.rows} rows`;
+    io.stderr(`\r\x1b[2K  reading ${what}`);
     shown = true;
   };
   try {

@@ -179,8 +179,8 @@ export class SdkArmReader implements ArmReader {
 
   listDenyAssignments(scope: string, o: CallOptions = {}): Promise<LiveResult> {
     const call = `GET ${scope}/providers/Microsoft.Authorization/denyAssignments`;
-    const sub = parseArmId(scope).subscriptionId ?? "00000000-0000-0000-0000-000000000000";
-    return this.runWith(o, call, "Microsoft.Authorization/denyAssignments/read", () => collect(this.authz(sub).denyAssignments.listForScope(bareScope(scope), { abortSignal: o.abortSignal })));
+    // listForScope puts only the scope in the URL, so one client serves every subscription (a fleet audit reads hundreds)
+    return this.runWith(o, call, "Microsoft.Authorization/denyAssignments/read", () => collect(this.authz("00000000-0000-0000-0000-000000000000").denyAssignments.listForScope(bareScope(scope), { abortSignal: o.abortSignal })));
   }
 
   getRoleDefinition(id: string, o: CallOptions = {}): Promise<LiveResult> {

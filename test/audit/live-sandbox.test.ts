@@ -18,8 +18,8 @@ import type { AuditResult } from "../../src/audit/audit.js";
 
 const NOW = "2026-11-28T12:00:00Z";
 const DEMO = join(repoRoot(), "examples", "demo-broken-cluster");
-/** scenarios whose Azure configuration alone decides the audit (no workload-only pairing, no deny assignments) */
-const SHARED_SCENARIOS = ["sp-deleted", "practices-only", "egress-blocked-nsg", "acr-firewall-denies-cluster", "private-dns-zone-not-linked", "sp-disabled"];
+/** scenarios whose Azure configuration alone decides the audit (no workload-only pairing) */
+const SHARED_SCENARIOS = ["sp-deleted", "practices-only", "egress-blocked-nsg", "acr-firewall-denies-cluster", "private-dns-zone-not-linked", "sp-disabled", "deny-assignment-blocks-pull"];
 /** every query of this one fits one row, so it has no second page to throttle */
 const SINGLE_PAGE = new Set(["sp-disabled"]);
 const RESOURCE_GRAPH = /^\/providers\/Microsoft\.ResourceGraph\/resources\?/i;
@@ -177,6 +177,19 @@ test("Microsoft Graph refusing the lookups: the audit still runs, the failed loo
     assert.ok(!cluster.findings.some((f) => f.code === "SP_SECRET_EXPIRING"), "no credential verdict without the application");
     assert.ok(cluster.unknown.some((u) => u.rule === "sp-secret-expired"), "the expiry check is reported as not decidable");
     assert.ok(cluster.findings.some((f) => f.code === "CFG_ADMIN_USER_ENABLED"), "what Resource Graph alone decides is still reported");
+  });
+});
+
+test("ARM refusing the deny assignments: the run goes on, says which read failed, and the deny check is unknown instead of passed", async (t) => {
+  const shared = requireShared(t);
+  if (!shared) return;
+  await withSandbox(join(shared, "scenarios", "deny-assignment-blocks-pull"), [{ match: "/providers/Microsoft.Authorization/denyAssignments", kind: "status", status: 403 }], async (sb) => {
+    const r = await liveAudit(sb, ["--subscription", sb.subscriptionId]);
+    assert.notEqual(r.code, 2, r.stderr);
+    assert.match(r.stderr, /denyAssignments\.json: GET \/subscriptions\/[0-9a-f-]+\/providers\/Microsoft\.Authorization\/denyAssignments: .*403/);
+    const cluster = (JSON.parse(r.stdout) as AuditResult).clusters[0]!;
+    assert.ok(!cluster.findings.some((f) => f.code === "RBAC_DENY_ASSIGNMENT"), "no deny verdict without the deny assignments");
+    assert.ok(cluster.unknown.some((u) => u.rule === "rbac-deny-assignment"), cluster.unknown.map((u) => u.rule).join());
   });
 });
 

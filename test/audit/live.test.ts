@@ -230,3 +230,25 @@ test("the SDK drops authorizationScopeFilter; the policy puts it back into the b
   assert.ok(sent.every((r) => r.marker === undefined), "the marker header never leaves the process");
   assert.ok(sent.some((r) => /^resourcecontainers/.test(r.body.query)), "the subscriptions' ancestry is queried");
 });
+
+test("deny assignments come from ARM per subscription; one unreadable subscription makes the fact unknown, never partly ok", async () => {
+  const SUB2 = "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+  const deny = { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/denyAssignments/d1`, name: "d1", type: "Microsoft.Authorization/denyAssignments", properties: { denyAssignmentName: "stack-deny", scope: `/subscriptions/${SUB}`, permissions: [{ actions: ["*"], notActions: [], dataActions: [], notDataActions: [] }], principals: [{ id: "00000000-0000-0000-0000-000000000000", type: "SystemDefined" }], excludePrincipals: [], doNotApplyToChildScopes: false } };
+  // the tenant scope: Resource Graph lists the subscriptions, and each is read from ARM
+  const graph: ResourceGraph = async (r) => ({ data: /resourcecontainers/.test(r.query) ? [{ id: `/subscriptions/${SUB}`, subscriptionId: SUB, type: "microsoft.resources/subscriptions", properties: {} }, { id: `/subscriptions/${SUB2}`, subscriptionId: SUB2, type: "microsoft.resources/subscriptions", properties: {} }] : [] });
+  const asked: string[] = [];
+  const run = (fail: boolean, withArm = true) =>
+    collectFleet({ resourceGraph: graph, ...(withArm ? { denyAssignments: async (sub: string) => { asked.push(sub); if (fail && sub === SUB2) throw new Error("HTTP 403 AuthorizationFailed: no Microsoft.Authorization/denyAssignments/read"); return { value: sub === SUB ? [deny] : [] }; } } : {}) }, {}, { now: new Date("2026-11-28T12:00:00Z") });
+
+  const ok = (await run(false)).snapshot;
+  assert.deepEqual(asked.sort(), [SUB, SUB2].sort(), "every subscription Resource Graph listed");
+  assert.equal(ok.denyAssignments.status === "ok" && ok.denyAssignments.value.map((d) => d.name).join(), "stack-deny");
+
+  const failed = (await run(true)).snapshot;
+  assert.equal(failed.denyAssignments.status, "error");
+  assert.match(failed.denyAssignments.status === "error" ? failed.denyAssignments.message : "", /1 of 2 subscriptions could not be read: GET \/subscriptions\/7c1e2d3f-[^ ]+ .*403/);
+  assert.ok(failed.input.files.some((f) => f.status === "error" && f.file.includes(SUB2)), "the failed read is listed as an input error");
+
+  const none = (await run(false, false)).snapshot;
+  assert.equal(none.denyAssignments.status, "skipped");
+});
