@@ -215,22 +215,37 @@ export function normaliseRegistry(o: JsonObject, source: Source): Registry {
 
 // ───────────── authorization ─────────────
 
+// A tenant's assignments repeat a few thousand role ids and principals hundreds of thousands of times, each a fresh
+// string from JSON.parse: one shared copy per value keeps the heap smaller, and every later Map lookup on these fields
+// (indexes by principal and role) compares by identity. Scopes and names are nearly all distinct: interning them
+// would only grow the table past the cache. Bounded like normId's memo.
+const INTERN_LIMIT = 1 << 18;
+let interned = new Map<string, string>();
+function intern<T extends string | undefined>(s: T): T {
+  if (s === undefined) return s;
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit as T;
+  if (interned.size >= INTERN_LIMIT) interned = new Map();
+  interned.set(s, s);
+  return s;
+}
+
 export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssignment {
   const id = asNonEmpty(getKey(o, "id")) ?? "";
   // the scope is the id minus `/providers/Microsoft.Authorization/roleAssignments/<guid>` when not printed
   const scopeFromId = () => id.replace(/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/?$/i, "") || "/";
-  const principalType = asStr(field(o, "principalType"));
+  const principalType = intern(asStr(field(o, "principalType")));
   // az only; kept even when "" because empty means Graph could not resolve the principal
   const principalName = asStr(getKey(o, "principalName"));
-  const roleDefinitionName = asStr(getKey(o, "roleDefinitionName"));
+  const roleDefinitionName = intern(asStr(getKey(o, "roleDefinitionName")));
   const condition = asNonEmpty(field(o, "condition"));
   const conditionVersion = asNonEmpty(field(o, "conditionVersion"));
   // Built without undefined-valued keys (in the interface's key order), so the snapshot keeps the object as it is
   // instead of copying it: a tenant has hundreds of thousands of these.
-  const ra = { id, scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""), principalId: asNonEmpty(field(o, "principalId")) ?? "" } as RoleAssignment;
+  const ra = { id, scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""), principalId: intern(asNonEmpty(field(o, "principalId")) ?? "") } as RoleAssignment;
   if (principalType !== undefined) ra.principalType = principalType;
   if (principalName !== undefined) ra.principalName = principalName;
-  ra.roleDefinitionId = asNonEmpty(field(o, "roleDefinitionId")) ?? "";
+  ra.roleDefinitionId = intern(asNonEmpty(field(o, "roleDefinitionId")) ?? "");
   if (roleDefinitionName !== undefined) ra.roleDefinitionName = roleDefinitionName;
   if (condition !== undefined) ra.condition = condition;
   if (conditionVersion !== undefined) ra.conditionVersion = conditionVersion;
