@@ -7,7 +7,7 @@ import type { RoleAssignment } from "../../src/snapshot/types.js";
 
 const SUBS = ["/subscriptions/aaaa", "/SUBSCRIPTIONS/AAAA", "/subscriptions/bbbb"];
 const scopeArb = fc.oneof(
-  fc.constantFrom("/", "", "/providers/Microsoft.Management/managementGroups/mg1"),
+  fc.constantFrom("/", "", "/providers/Microsoft.Management/managementGroups/mg1", "/subscriptions/", "/subscriptions//resourceGroups/rg1", " /subscriptions/aaaa/resourceGroups/rg1 ", "/Subscriptions/AAAA/"),
   fc.tuple(fc.constantFrom(...SUBS), fc.constantFrom("", "/resourceGroups/rg1", "/resourcegroups/RG1", "/resourceGroups/rg10"), fc.constantFrom("", "/providers/Microsoft.ContainerRegistry/registries/acr1", "/providers/Microsoft.ContainerRegistry/registries/acr10", "/providers/Microsoft.KeyVault/vaults/kv"), fc.constantFrom("", "/")).map(([a, b, c, d]) => a + b + c + d),
 );
 const resourceArb = fc.tuple(fc.constantFrom(...SUBS), fc.constantFrom("/resourceGroups/rg1", "/resourceGroups/rg10"), fc.constantFrom("/providers/Microsoft.ContainerRegistry/registries/acr1", "/providers/Microsoft.ContainerRegistry/registries/acr10")).map(([a, b, c]) => a + b + c);
@@ -46,7 +46,7 @@ test("by principal and by principal name equal the case-insensitive filters, in 
       for (const ix of [assignmentIndex(all), warmed(all)]) {
         assert.deepEqual(ix.byPrincipal(p), all.filter((a) => a.principalId.toLowerCase() === p.toLowerCase()));
         assert.deepEqual(ix.byPrincipalName(name), all.filter((a) => a.principalName?.toLowerCase() === name.toLowerCase()));
-        assert.deepEqual(ix.atScope("/subscriptions/aaaa/resourceGroups/rg1"), all.filter((a) => a.scope !== "" && a.scope.replace(/\/+$/, "").toLowerCase() === "/subscriptions/aaaa/resourcegroups/rg1"));
+        assert.deepEqual(ix.atScope("/subscriptions/aaaa/resourceGroups/rg1"), all.filter((a) => a.scope.trim().replace(/\/+$/, "").toLowerCase() === "/subscriptions/aaaa/resourcegroups/rg1"));
         assert.deepEqual(ix.byPrincipal(undefined), []);
       }
     }),
@@ -61,4 +61,19 @@ test("ancestors go by whole segments, and the index is built once per assignment
   assert.notEqual(assignmentIndex(all), assignmentIndex([...all]));
   assert.deepEqual(assignmentIndex(all).coveringCandidates("/subscriptions/s/resourceGroups/rg10/providers/x/y/z"), [], "rg1 does not contain rg10");
   assert.equal(assignmentIndex(all).atScope("/SUBSCRIPTIONS/S/resourcegroups/RG1/").length, 1);
+});
+
+test("many queries on one index (past the scan-then-map switch) give the scan's answers, edge-case scopes included", () => {
+  fc.assert(
+    fc.property(assignmentsArb, fc.array(resourceArb, { minLength: 12, maxLength: 12 }), (all, resources) => {
+      const ix = warmed(all);
+      // twelve queries into the same two subscriptions
+      for (const r of resources) assert.deepEqual(ix.covering(r, assignmentCovers), all.filter((a) => assignmentCovers(a.scope, r)), r);
+      for (const scope of ["/subscriptions/aaaa", "/SUBSCRIPTIONS/aaaa/resourceGroups/RG1/", "/subscriptions//resourceGroups/rg1", "/subscriptions/"]) {
+        const n = scope.trim().replace(/\/+$/, "").toLowerCase();
+        assert.deepEqual(ix.atScope(scope), all.filter((a) => a.scope.trim() !== "" && a.scope.trim().replace(/\/+$/, "").toLowerCase() === n), scope);
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
