@@ -43,7 +43,8 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
   const sev = r.summary.bySeverity;
   const out: string[] = [];
   out.push(`pulldoctor audit — ${r.summary.clusters} clusters, ${r.summary.registries} registries (credentials expiring within ${r.options.expiringWithinDays} days)`);
-  out.push(`${paint("31", `${sev.error} errors`)}, ${paint("33", `${sev.warning} warnings`)}, ${sev.info} infos; ${r.summary.registriesNobodyCanPull.length} registries no cluster can pull from`);
+  const unknownChecks = r.clusters.reduce((n, c) => n + c.unknown.length, 0);
+  out.push(`${paint("31", `${sev.error} errors`)}, ${paint("33", `${sev.warning} warnings`)}, ${sev.info} infos; ${r.summary.registriesNobodyCanPull.length} registries no cluster can pull from${unknownChecks > 0 ? `; ${unknownChecks} check${unknownChecks === 1 ? "" : "s"} could not be made` : ""}`);
   out.push("");
 
   const withFindings = r.clusters.filter((c) => c.findings.length > 0);
@@ -72,6 +73,24 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
   if (nobody.length > 0) {
     out.push(`Registries no cluster can pull from (${nobody.length}${nobody.length > top ? `, first ${top} shown` : ""}):`);
     for (const x of nobody.slice(0, top)) out.push(`  ${x.loginServer}  (paired with ${x.pairedWith.length} cluster${x.pairedWith.length === 1 ? "" : "s"})`);
+    out.push("");
+  }
+  if (unknownChecks > 0) {
+    // the same check failing for the same reason on many clusters is one line: a nightly log must stay readable
+    const groups = new Map<string, { rule: string; reason: string; clusters: Set<string> }>();
+    for (const c of r.clusters) {
+      for (const u of c.unknown) {
+        const key = `${u.rule}\u0000${u.reason}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { rule: u.rule, reason: u.reason, clusters: new Set() }));
+        g.clusters.add(c.id);
+      }
+    }
+    const sorted = [...groups.values()].sort((a, b) => b.clusters.size - a.clusters.size || a.rule.localeCompare(b.rule) || a.reason.localeCompare(b.reason));
+    out.push(`Checks that could not be made (${unknownChecks}; not passed, not failed):`);
+    const rows = [["rule", "clusters", "why"], ...sorted.slice(0, top).map((g) => [g.rule, String(g.clusters.size), g.reason])];
+    out.push(table(rows, ["l", "r", "l"]));
+    if (sorted.length > top) out.push(`  and ${sorted.length - top} more reasons (--format json lists each cluster's)`);
     out.push("");
   }
   if (r.unattributed.length > 0) {

@@ -113,6 +113,13 @@ test("the terminal summary lists the worst clusters and the counts by code", asy
   assert.match(r.stdout, new RegExp(`^${result.clusters[0]!.name}\\s`, "m"), "the worst cluster is listed first");
   assert.match(r.stdout, /Findings by code:/);
   assert.match(r.stdout, /CFG_ADMIN_USER_ENABLED\s+warning\s+\d+/);
+  // checks that could not be made are counted, and grouped by rule and reason with the clusters each covers
+  const unknowns = result.clusters.flatMap((c) => c.unknown.map((u) => ({ ...u, cluster: c.id })));
+  assert.ok(unknowns.length > 0, "the fleet has no deny assignments, so that check is unknown everywhere");
+  assert.match(r.stdout, new RegExp(`; ${unknowns.length} checks could not be made\n`));
+  assert.match(r.stdout, new RegExp(`Checks that could not be made \\(${unknowns.length}; not passed, not failed\\):`));
+  const denyClusters = new Set(unknowns.filter((u) => u.rule === "rbac-deny-assignment").map((u) => u.cluster)).size;
+  assert.match(r.stdout, new RegExp(`^rbac-deny-assignment\\s+${denyClusters}\\s+`, "m"));
 });
 
 test("--fail-on: exit 1 only when a finding at or above the threshold exists", async (t) => {
