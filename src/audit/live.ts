@@ -4,7 +4,7 @@
 // never judges: every page is fed, unchanged, to the evidence reader `--evidence` uses, so both audits agree.
 import { SnapshotBuilder } from "../evidence/read.js";
 import { normId } from "../snapshot/ids.js";
-import type { Snapshot } from "../snapshot/types.js";
+import type { FactKey, Snapshot } from "../snapshot/types.js";
 
 /** One Resource Graph request, as `client.resources()` takes it. */
 export interface ResourceGraphRequest {
@@ -124,6 +124,25 @@ export const FLEET_QUERIES: Record<string, string> = {
   routeTables: "resources | where type =~ 'microsoft.network/routetables' | project id, name, type, location, resourceGroup, subscriptionId, properties",
   natGateways: "resources | where type =~ 'microsoft.network/natgateways' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
   publicIps: "resources | where type =~ 'microsoft.network/publicipaddresses' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
+};
+
+/** The fact each query feeds: a query that succeeds with no rows proves there are none (an empty page names no kind to the reader). */
+const QUERY_FACTS: Record<string, FactKey> = {
+  clusters: "clusters",
+  registries: "registries",
+  roleAssignments: "roleAssignments",
+  customRoles: "roleDefinitions",
+  subscriptions: "subscriptions",
+  privateEndpoints: "privateEndpoints",
+  privateDnsZones: "privateDnsZones",
+  privateDnsVnetLinks: "privateDnsVnetLinks",
+  userAssignedIdentities: "userAssignedIdentities",
+  scaleSets: "vmssIdentities",
+  virtualNetworks: "virtualNetworks",
+  networkSecurityGroups: "networkSecurityGroups",
+  routeTables: "routeTables",
+  natGateways: "natGateways",
+  publicIps: "publicIps",
 };
 
 /** `hh:mm:ss` (Resource Graph's quota reset header) -> ms. */
@@ -319,8 +338,9 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   const registryScopes = new Set<string>();
   const assignments: { scope: string; principalId: string }[] = [];
   const subscriptionsSeen = new Set<string>();
+  const emptyQueries: string[] = [];
   for (const [name, query] of Object.entries(FLEET_QUERIES)) {
-    await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
+    const rows = await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
       for (const row of (doc as { data: Row[] }).data) {
         if (name === "clusters") {
           const cid = row.properties?.servicePrincipalProfile?.clientId;
@@ -337,6 +357,7 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
       }
       builder.addFile(`live:resourcegraph/${name}/page-${i + 1}.json`, JSON.stringify(doc));
     });
+    if (rows === 0) emptyQueries.push(name);
   }
   let n = 0;
   const failed = (file: string, url: string, r: GraphBatchResponse) => builder.addReport({ file, status: "error", kinds: [], reason: `Graph GET ${url.split("?")[0]}: ${graphFailure(r)}` });
@@ -388,6 +409,12 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   }
   const built = builder.build({ now: options.now ?? new Date() }, "live");
   const snapshot: Snapshot = { ...built, input: { ...built.input, kind: "live" } };
+  // A query answered with no rows: the scope has none (no NAT gateway, no custom role), which is a fact, not a gap.
+  const facts = snapshot as unknown as Record<FactKey, Snapshot[FactKey]>;
+  for (const name of emptyQueries) {
+    const k = QUERY_FACTS[name];
+    if (k && facts[k].status !== "ok") facts[k] = { status: "ok", value: [] };
+  }
   if (!clients.denyAssignments) {
     snapshot.denyAssignments = { status: "skipped", reason: "deny assignments are not in Resource Graph; this collection read no ARM" };
   } else if (denyFailures.length > 0) {

@@ -5,8 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { HttpHeaders, type HttpOperationResponse, type WebResourceLike } from "@azure/ms-rest-js";
-import { authorizationScopeFilterPolicy, collectFleet, lookupApps, SCOPE_FILTER_API_VERSION, parseResetsAfter, parseRetryAfter, queryAll, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatchRequest, type ResourceGraph } from "../../src/audit/live.js";
+import { authorizationScopeFilterPolicy, collectFleet, FLEET_QUERIES, lookupApps, SCOPE_FILTER_API_VERSION, parseResetsAfter, parseRetryAfter, queryAll, resourceGraphFromSdk, ResourceGraphHttpError, withoutSdkThrottlingRetry, type GraphBatchRequest, type ResourceGraph } from "../../src/audit/live.js";
 import { audit } from "../../src/audit/audit.js";
+import { FACT_KEYS } from "../../src/snapshot/types.js";
 
 const SUB = "5bd21b6a-ec89-47a6-8a0a-c984f71ab247";
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-fleet`;
@@ -251,4 +252,13 @@ test("deny assignments come from ARM per subscription; one unreadable subscripti
 
   const none = (await run(false, false)).snapshot;
   assert.equal(none.denyAssignments.status, "skipped");
+});
+
+test("a query answered with no rows makes its fact known and empty (the scope has none), not missing", async () => {
+  const graph: ResourceGraph = async () => ({ data: [] });
+  const { snapshot } = await collectFleet({ resourceGraph: graph }, { subscriptions: [SUB] }, { now: new Date("2026-11-28T12:00:00Z") });
+  const okEmpty = FACT_KEYS.filter((k) => snapshot[k].status === "ok" && (snapshot[k] as { value: unknown[] }).value.length === 0);
+  assert.deepEqual(okEmpty.sort(), ["clusters", "natGateways", "networkSecurityGroups", "privateDnsVnetLinks", "privateDnsZones", "privateEndpoints", "publicIps", "registries", "roleAssignments", "roleDefinitions", "routeTables", "subscriptions", "userAssignedIdentities", "virtualNetworks", "vmssIdentities"].sort());
+  assert.equal(snapshot.events.status, "skipped", "what no query reads stays missing");
+  assert.equal(Object.keys(FLEET_QUERIES).length, 15, "one fact per query");
 });
