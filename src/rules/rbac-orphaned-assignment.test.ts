@@ -38,6 +38,10 @@ ruleTester(rule, {
       snapshot: snapshot({ registries: [reg], roleAssignments: [assignment(GONE, ACR_PULL, `/subscriptions/${SUB}`, { principalName: "" })] }),
     },
     {
+      name: "a management-group-wide orphan is not the registry's to clean up (nor repeated on every registry)",
+      snapshot: snapshot({ registries: [reg], directoryLookups: [lookup(GONE, false)], roleAssignments: [assignment(GONE, ACR_PULL, "/providers/Microsoft.Management/managementGroups/mg-platform", { principalName: "" })] }),
+    },
+    {
       name: "an orphan on rg1 is not on the registry in rg10",
       snapshot: snapshot({ registries: [reg], directoryLookups: [lookup(GONE, false)], roleAssignments: [assignment(GONE, ACR_PULL, `/subscriptions/${SUB}/resourceGroups/rg1`)] }),
     },

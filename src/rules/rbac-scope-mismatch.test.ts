@@ -21,6 +21,11 @@ ruleTester(rule, {
       findings: [{ code: "RBAC_SCOPE_MISMATCH", message: /AcrPull at resourceGroup \/subscriptions\/.*\/resourceGroups\/rg1\)/, remediation: /az role assignment create/ }],
     },
     {
+      name: "AcrPull at a management group that is not above the registry's subscription (ancestry from Resource Graph)",
+      snapshot: snapshot({ ...base, subscriptions: [{ id: `/subscriptions/${SUB}`, subscriptionId: SUB, managementGroupAncestors: ["mg-prod", "tenant-root"], source: { file: "containers.json", path: "$.data[0]" } }], roleAssignments: [assignment(KUBELET_OBJ, ACR_PULL, "/providers/Microsoft.Management/managementGroups/mg-sandbox")] }),
+      findings: [{ code: "RBAC_SCOPE_MISMATCH", message: /AcrPull at managementGroup \/providers\/Microsoft\.Management\/managementGroups\/mg-sandbox/, remediation: /--role AcrPull/ }],
+    },
+    {
       name: "Owner on another subscription",
       snapshot: snapshot({ ...base, roleAssignments: [assignment(KUBELET_OBJ, OWNER, `/subscriptions/${OTHER_SUB}`)] }),
       findings: [{ code: "RBAC_SCOPE_MISMATCH", message: /Owner at subscription/, remediation: /--role AcrPull/ }],
@@ -37,6 +42,14 @@ ruleTester(rule, {
     },
   ],
   valid: [
+    {
+      name: "AcrPull at a management group above the registry's subscription: granted",
+      snapshot: snapshot({ ...base, subscriptions: [{ id: `/subscriptions/${SUB}`, subscriptionId: SUB, managementGroupAncestors: ["mg-prod", "tenant-root"], source: { file: "containers.json", path: "$.data[0]" } }], roleAssignments: [assignment(KUBELET_OBJ, ACR_PULL, "/providers/Microsoft.Management/managementGroups/MG-PROD")] }),
+    },
+    {
+      name: "AcrPull at a management group, ancestry unknown: taken as inherited (az lists only the groups above)",
+      snapshot: snapshot({ ...base, roleAssignments: [assignment(KUBELET_OBJ, ACR_PULL, "/providers/Microsoft.Management/managementGroups/mg-sandbox")] }),
+    },
     {
       name: "AcrPull on the registry's own resource group, written in lower case",
       snapshot: snapshot({ ...base, roleAssignments: [assignment(KUBELET_OBJ, ACR_PULL, `/subscriptions/${SUB}/resourcegroups/RG10`)] }),
