@@ -87,13 +87,27 @@ describe("renderAuditHtml: structure", () => {
     assert.ok(html.startsWith("<!DOCTYPE html>\n<html lang=\"en\">"));
     for (const tag of ["<header>", "<main>", "<footer>", "<nav "]) assert.equal(count(html, tag), 1, tag);
     assert.equal(count(html, "<h1>"), 1);
-    for (const id of ["codes", "clusters", "unpullable", "expiries", "registry-findings"]) {
+    for (const id of ["codes", "clusters", "unpullable", "expiries", "registry-findings", "unknown"]) {
       assert.match(html, new RegExp(`<section id="${id}" aria-labelledby="${id}-h">\\n<h2 id="${id}-h">`), id);
       assert.ok(html.includes(`href="#${id}"`), `the contents link to ${id}`);
     }
     assert.equal(count(html, /<script/i), 0);
     assert.equal(count(html, /<[^>]*\son[a-z]+=/i), 0, "no event handler attribute");
     assert.equal(count(html, /(src|href)="(?!#|https:\/\/)/), 0, "nothing loaded, no link but in-page and https");
+  });
+
+  it("groups the checks that could not be made by rule and reason, with the clusters each covers", () => {
+    const unknowns = result.clusters.flatMap((c) => c.unknown.map((u) => ({ ...u, cluster: c.name })));
+    assert.ok(unknowns.length > 0, "the small fleet has no deny assignment evidence");
+    const part = html.slice(html.indexOf('<section id="unknown"'), html.indexOf("</section>", html.indexOf('<section id="unknown"')));
+    assert.match(part, new RegExp(`${unknowns.length} checks neither passed nor failed`));
+    const deny = unknowns.filter((u) => u.rule === "rbac-deny-assignment");
+    assert.ok(deny.length === 2, "both clusters lack it");
+    assert.match(part, /<th scope="row"><code>rbac-deny-assignment<\/code><\/th><td class="num">2<\/td>/, "one row for both clusters");
+    assert.ok(part.includes("aks-mi"), "the clusters are named");
+    assert.ok(!part.includes("<script>window.pwned"), "a hostile cluster name is text");
+    const none = renderAuditHtml({ ...result, clusters: result.clusters.map((c) => ({ ...c, unknown: [] })) });
+    assert.match(none, /Every check could be made on every cluster\./);
   });
 
   it("allows its one stylesheet by hash and nothing else (no script, no remote load)", () => {

@@ -12,6 +12,7 @@ import { escapeHtml, pageHead, REPORT_CSS, safeHttpUrl, safeLine, safeText, seve
 import { plural } from "../reporters/text.js";
 import type { AuditResult, ClusterAudit, RegistryAudit } from "./audit.js";
 import type { CredentialExpiry } from "./expiries.js";
+import { unknownGroups } from "./render.js";
 
 /** The audit result, with the credential list the audit carries (optional until every producer sets it). */
 /** An audit result; `expiries` may be absent in results saved by older versions. */
@@ -246,6 +247,24 @@ function nobodySection(r: AuditHtmlInput, nameOf: (id: string) => string, max: n
     ...rows,
     `</tbody></table>`,
     moreNote(Math.min(max, nobody.length), nobody.length, "registries", "--format json lists every one"),
+  ].filter((s) => s !== ""));
+}
+
+function unknownsSection(r: AuditHtmlInput, nameOf: (id: string) => string, max: number): string {
+  const total = r.clusters.reduce((n, c) => n + c.unknown.length, 0);
+  if (total === 0) return section("unknown", "Checks that could not be made", [`<p class="muted">Every check could be made on every cluster.</p>`]);
+  const groups = unknownGroups(r.clusters);
+  const rows = groups.slice(0, max).map(
+    (g) => `<tr><th scope="row"><code>${safeLine(g.rule)}</code></th><td class="num">${g.clusters.size}</td><td>${safeText(g.reason)}<br>${clusterNames([...g.clusters], nameOf)}</td></tr>`,
+  );
+  return section("unknown", "Checks that could not be made", [
+    `<p class="muted">${plural(total, "check")} neither passed nor failed: the evidence to decide them was missing or unreadable. Each row is one check and one reason.</p>`,
+    `<table class="unknown">`,
+    `<thead><tr><th scope="col">Rule</th><th scope="col" class="num">Clusters</th><th scope="col">Why</th></tr></thead>`,
+    `<tbody>`,
+    ...rows,
+    `</tbody></table>`,
+    moreNote(Math.min(max, groups.length), groups.length, "reasons", "--format json lists each cluster's"),
   ].filter((s) => s !== ""));
 }
 
@@ -572,6 +591,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
     `<li><a href="#unpullable">Registries no cluster can pull from</a></li>`,
     `<li><a href="#expiries">Credential expiries</a></li>`,
     `<li><a href="#registry-findings">Registry practices</a></li>`,
+    `<li><a href="#unknown">Checks that could not be made</a></li>`,
     `</ul></nav>`,
     `<main>`,
     codesSection(result, urls),
@@ -579,6 +599,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
     nobodySection(result, nameOf, maxRegistries),
     expiriesSection(result, nameOf, maxCredentials),
     registryFindingsSection(result, urls, maxRegistryFindings),
+    unknownsSection(result, nameOf, maxRegistries),
     `</main>`,
     footerHtml(result, maxRegistries),
     `</body>`,

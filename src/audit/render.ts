@@ -30,6 +30,28 @@ function codeCounts(c: ClusterAudit): string {
   return [...m.entries()].map(([code, n]) => (n > 1 ? `${code} x${n}` : code)).join(", ");
 }
 
+export interface UnknownGroup {
+  rule: string;
+  reason: string;
+  /** ids of the clusters where this check could not be made for this reason */
+  clusters: Set<string>;
+}
+
+/** Checks that could not be made, one group per rule and reason, most clusters first: the same check failing for the
+ *  same reason on thousands of clusters is one line of a nightly report. */
+export function unknownGroups(clusters: readonly ClusterAudit[]): UnknownGroup[] {
+  const groups = new Map<string, UnknownGroup>();
+  for (const c of clusters) {
+    for (const u of c.unknown) {
+      const key = `${u.rule}\u0000${u.reason}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { rule: u.rule, reason: u.reason, clusters: new Set() }));
+      g.clusters.add(c.id);
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.clusters.size - a.clusters.size || a.rule.localeCompare(b.rule) || a.reason.localeCompare(b.reason));
+}
+
 export interface AuditTerminalOptions {
   color?: boolean;
   /** clusters listed in the table (default 25) */
@@ -76,17 +98,7 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
     out.push("");
   }
   if (unknownChecks > 0) {
-    // the same check failing for the same reason on many clusters is one line: a nightly log must stay readable
-    const groups = new Map<string, { rule: string; reason: string; clusters: Set<string> }>();
-    for (const c of r.clusters) {
-      for (const u of c.unknown) {
-        const key = `${u.rule}\u0000${u.reason}`;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { rule: u.rule, reason: u.reason, clusters: new Set() }));
-        g.clusters.add(c.id);
-      }
-    }
-    const sorted = [...groups.values()].sort((a, b) => b.clusters.size - a.clusters.size || a.rule.localeCompare(b.rule) || a.reason.localeCompare(b.reason));
+    const sorted = unknownGroups(r.clusters);
     out.push(`Checks that could not be made (${unknownChecks}; not passed, not failed):`);
     const rows = [["rule", "clusters", "why"], ...sorted.slice(0, top).map((g) => [g.rule, String(g.clusters.size), g.reason])];
     out.push(table(rows, ["l", "r", "l"]));
