@@ -1,5 +1,5 @@
 // Synthetic fleet: an evidence folder in real `az` shapes (az aks list, az acr list, az role assignment list --all,
-// az ad sp list, az ad app list), deterministic from a seed. Usage:
+// az ad sp list, az ad app list, az graph query over resourcecontainers), deterministic from a seed. Usage:
 //   node dist/bench/fleet-gen.js [OUT_DIR] [--seed N] [--clusters N] [--registries N] [--assignments N] [--sps N]
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -65,6 +65,10 @@ export interface FleetManifest {
     anonymousPullRegistries: string[];
     /** cluster ids whose pulling identity holds no role at all (RBAC_PULL_ROLE_MISSING expected) */
     clustersWithoutPullRole: string[];
+    /** cluster ids whose only pull role is AcrPull at the management group above their subscription (every registry of it pullable) */
+    clustersGrantedByManagementGroup: string[];
+    /** cluster ids whose only pull role is AcrPull at a management group beside their subscription's (RBAC_SCOPE_MISMATCH expected) */
+    clustersGrantedBesideTheirSubscription: string[];
     /** cluster ids whose SP's newest secret expires within 30 days of now */
     clustersWithExpiringSecret: string[];
     /** registry ids with an assignment whose principal az could not resolve */
@@ -101,6 +105,9 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
   // ~20 clusters and 6 registries per subscription, like a landing-zone per team.
   const subscriptions = Math.max(1, Math.ceil(o.clusters / 20));
   const subs = Array.from({ length: subscriptions }, () => guid());
+  // Two landing-zone management groups under mg-platform under the tenant root group; subscriptions alternate between them.
+  const landingZone = (i: number) => (i % 2 === 0 ? "mg-landing-a" : "mg-landing-b");
+  const otherLandingZone = (i: number) => landingZone(i + 1);
   const regions = ["westeurope", "northeurope", "eastus2", "southcentralus", "uksouth"];
 
   // ── service principals and their applications (az ad sp list / az ad app list) ──
@@ -187,8 +194,11 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
   };
 
   // ── clusters (az aks list) ──
-  const truth: FleetManifest["truth"] = { adminEnabledRegistries: regs.filter((r) => r.admin).map((r) => r.id), anonymousPullRegistries: regs.filter((r) => r.anon).map((r) => r.id), clustersWithoutPullRole: [], clustersWithExpiringSecret: [], registriesWithOrphans: [], registriesNobodyCanPull: [] };
+  const truth: FleetManifest["truth"] = { adminEnabledRegistries: regs.filter((r) => r.admin).map((r) => r.id), anonymousPullRegistries: regs.filter((r) => r.anon).map((r) => r.id), clustersWithoutPullRole: [], clustersGrantedByManagementGroup: [], clustersGrantedBesideTheirSubscription: [], clustersWithExpiringSecret: [], registriesWithOrphans: [], registriesNobodyCanPull: [] };
   const granted = new Set<string>();
+  // what the audit pairs each cluster with: registries its roles name (at the registry, its group or its subscription),
+  // else every registry of its subscription
+  const paired = new Set<string>();
   const clusterDocs: object[] = [];
   let spCursor = 0;
   for (let i = 0; i < o.clusters; i++) {
@@ -231,15 +241,28 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
       const newest = Math.max(...sp.ends);
       if (newest > nowMs && newest - nowMs <= 30 * DAY) truth.clustersWithExpiringSecret.push(id);
     }
-    // 85% hold AcrPull on one registry of their subscription, 5% also Contributor on its resource group, the rest nothing
+    // 79% hold AcrPull on one registry of their subscription (6% of those also Contributor on its resource group), 6%
+    // AcrPull at their landing zone's management group, 4% at the other landing zone's, the rest nothing
     const local = regsBySub.get(sub) ?? [];
     const r = rnd();
-    if (r < 0.85 && local.length > 0) {
+    if (r < 0.79 && local.length > 0) {
       const reg = local[int(local.length)]!;
       assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", reg.id));
       granted.add(reg.id);
-      if (rnd() < 0.06) assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "Contributor", `/subscriptions/${sub}/resourceGroups/${reg.rg}`));
+      paired.add(reg.id);
+      if (rnd() < 0.06) {
+        assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "Contributor", `/subscriptions/${sub}/resourceGroups/${reg.rg}`));
+        for (const other of local) if (other.rg === reg.rg) paired.add(other.id);
+      }
+    } else if (r < 0.85 && local.length > 0) {
+      assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", `/providers/Microsoft.Management/managementGroups/${landingZone(i % subscriptions)}`));
+      for (const reg of local) granted.add(reg.id);
+      truth.clustersGrantedByManagementGroup.push(id);
+    } else if (r < 0.89 && local.length > 0) {
+      assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", `/providers/Microsoft.Management/managementGroups/${otherLandingZone(i % subscriptions)}`));
+      truth.clustersGrantedBesideTheirSubscription.push(id);
     } else truth.clustersWithoutPullRole.push(id);
+    if (r >= 0.79) for (const reg of local) paired.add(reg.id);
   }
   for (let s = 0; s * 2000 < clusterDocs.length; s++) await write(`aks-list-${s}.json`, clusterDocs.slice(s * 2000, (s + 1) * 2000));
 
@@ -289,8 +312,20 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
     await write(`app-list-${s}.json`, sps.slice(s * 10_000, (s + 1) * 10_000).map(appDoc));
   }
 
-  // Registries some cluster's workloads could be paired with (same subscription) but nobody is granted on.
-  truth.registriesNobodyCanPull = regs.filter((r) => !granted.has(r.id) && !r.anon).map((r) => r.id);
+  // az graph query -q "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'": the management-group
+  // ancestry of every subscription, nearest first
+  const subscriptionRows = subs.map((sub, i) => ({
+    id: `/subscriptions/${sub}`,
+    name: `landing-${i}`,
+    type: "microsoft.resources/subscriptions",
+    tenantId,
+    subscriptionId: sub,
+    properties: { state: "Enabled", managementGroupAncestorsChain: [{ displayName: landingZone(i), name: landingZone(i) }, { displayName: "Platform", name: "mg-platform" }, { displayName: "Tenant Root Group", name: tenantId }] },
+  }));
+  await write("subscriptions.json", { count: subscriptionRows.length, data: subscriptionRows, skip_token: null, total_records: subscriptionRows.length });
+
+  // Registries some cluster is paired with but none is granted pull on.
+  truth.registriesNobodyCanPull = regs.filter((r) => paired.has(r.id) && !granted.has(r.id) && !r.anon).map((r) => r.id);
   const manifest: FleetManifest = { clusters: o.clusters, registries: o.registries, assignments: assignments.length, servicePrincipals: sps.length, subscriptions, files, truth };
   return manifest;
 }

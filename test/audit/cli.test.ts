@@ -24,7 +24,7 @@ async function cli(args: string[]) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "pulldoctor-fleet-"));
-  truth = await generateFleet({ out: join(dir, "fleet"), seed: 10, clusters: 50, registries: 30, assignments: 3000, servicePrincipals: 120, assignmentsPerFile: 1000, now: NOW });
+  truth = await generateFleet({ out: join(dir, "fleet"), seed: 24, clusters: 50, registries: 30, assignments: 3000, servicePrincipals: 120, assignmentsPerFile: 1000, now: NOW });
   const r = await cli(["--evidence", join(dir, "fleet"), "--format", "json", "--now", NOW, "--fail-on", "none"]);
   assert.equal(r.code, 0, r.stderr);
   result = JSON.parse(r.stdout) as AuditResult;
@@ -54,6 +54,19 @@ test("audit findings match the fleet's ground truth", () => {
     assert.ok(c.registries.length > 0, `${c.name} is paired with its subscription's registries`);
     for (const a of c.access) assert.equal(a.verdict === "granted", anonymous.has(a.registry), `${c.name} -> ${a.registry}`);
     assert.ok(c.findings.some((f) => f.code === "RBAC_PULL_ROLE_MISSING"), `${c.name} reports RBAC_PULL_ROLE_MISSING`);
+  }
+  // AcrPull at the management group above the subscription: every registry paired through the subscription is pullable
+  for (const id of truth.truth.clustersGrantedByManagementGroup) {
+    const c = result.clusters.find((x) => x.id === id)!;
+    assert.ok(c.access.length > 0 && c.access.every((a) => a.verdict === "granted"), `${c.name}: ${JSON.stringify(c.access)}`);
+    assert.ok(!c.findings.some((f) => f.code === "RBAC_PULL_ROLE_MISSING" || f.code === "RBAC_SCOPE_MISMATCH"), c.name);
+    assert.ok(c.findings.some((f) => f.code === "RBAC_OVERPRIVILEGED"), `${c.name}: a management-group-wide pull role is broader than needed`);
+  }
+  // AcrPull at the other landing zone's group: not above the subscription, so the role is in the wrong place
+  for (const id of truth.truth.clustersGrantedBesideTheirSubscription) {
+    const c = result.clusters.find((x) => x.id === id)!;
+    for (const a of c.access) assert.equal(a.verdict === "granted", anonymous.has(a.registry), `${c.name} -> ${a.registry}`);
+    assert.ok(c.findings.some((f) => f.code === "RBAC_SCOPE_MISMATCH" && /managementGroup/.test(f.message)), `${c.name} reports RBAC_SCOPE_MISMATCH`);
   }
   assert.deepEqual([...result.summary.registriesNobodyCanPull].sort(), [...truth.truth.registriesNobodyCanPull].sort());
 });
