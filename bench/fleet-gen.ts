@@ -16,6 +16,8 @@ export interface FleetOptions {
   now: string;
   /** role assignments per file (az run per subscription batch) */
   assignmentsPerFile: number;
+  /** share of clusters pulling through AcrPull at their landing zone's management group, and holding it at the other one */
+  managementGroupGrants: { above: number; beside: number };
 }
 
 export const FLEET_DEFAULTS: FleetOptions = {
@@ -27,6 +29,8 @@ export const FLEET_DEFAULTS: FleetOptions = {
   servicePrincipals: 20_000,
   now: "2026-11-28T00:00:00Z",
   assignmentsPerFile: 50_000,
+  // a platform team's few dozen landing-zone-wide grants, not one per cluster
+  managementGroupGrants: { above: 0.005, beside: 0.003 },
 };
 
 export const ROLE = {
@@ -241,11 +245,14 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
       const newest = Math.max(...sp.ends);
       if (newest > nowMs && newest - nowMs <= 30 * DAY) truth.clustersWithExpiringSecret.push(id);
     }
-    // 79% hold AcrPull on one registry of their subscription (6% of those also Contributor on its resource group), 6%
-    // AcrPull at their landing zone's management group, 4% at the other landing zone's, the rest nothing
+    // 85% minus the management-group shares hold AcrPull on one registry of their subscription (6% of those also
+    // Contributor on its resource group); then AcrPull at their landing zone's management group, or at the other
+    // landing zone's; 15% nothing
     const local = regsBySub.get(sub) ?? [];
     const r = rnd();
-    if (r < 0.79 && local.length > 0) {
+    const mg = o.managementGroupGrants;
+    const onRegistry = 0.85 - mg.above - mg.beside;
+    if (r < onRegistry && local.length > 0) {
       const reg = local[int(local.length)]!;
       assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", reg.id));
       granted.add(reg.id);
@@ -254,15 +261,15 @@ export async function generateFleet(partial: Partial<FleetOptions> = {}): Promis
         assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "Contributor", `/subscriptions/${sub}/resourceGroups/${reg.rg}`));
         for (const other of local) if (other.rg === reg.rg) paired.add(other.id);
       }
-    } else if (r < 0.85 && local.length > 0) {
+    } else if (r < onRegistry + mg.above && local.length > 0) {
       assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", `/providers/Microsoft.Management/managementGroups/${landingZone(i % subscriptions)}`));
       for (const reg of local) granted.add(reg.id);
       truth.clustersGrantedByManagementGroup.push(id);
-    } else if (r < 0.89 && local.length > 0) {
+    } else if (r < 0.85 && local.length > 0) {
       assignments.push(assignmentDoc(puller.id, puller.name, "ServicePrincipal", "AcrPull", `/providers/Microsoft.Management/managementGroups/${otherLandingZone(i % subscriptions)}`));
       truth.clustersGrantedBesideTheirSubscription.push(id);
     } else truth.clustersWithoutPullRole.push(id);
-    if (r >= 0.79) for (const reg of local) paired.add(reg.id);
+    if (r >= onRegistry) for (const reg of local) paired.add(reg.id);
   }
   for (let s = 0; s * 2000 < clusterDocs.length; s++) await write(`aks-list-${s}.json`, clusterDocs.slice(s * 2000, (s + 1) * 2000));
 

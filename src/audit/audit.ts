@@ -11,7 +11,7 @@ import { pullPrincipal } from "../rules/lib/principals.js";
 import { workloadImages } from "../rules/lib/targets.js";
 import { normId, parseArmId } from "../snapshot/ids.js";
 import type { Fact, ManagedCluster, Registry, RoleAssignment, Snapshot } from "../snapshot/types.js";
-import { roleGrantsForRegistry } from "../rules/lib/rbac.js";
+import { coversIn, roleGrantsForRegistry } from "../rules/lib/rbac.js";
 import { resolveRole } from "../rules/lib/roles.js";
 import { VERSION } from "../version.js";
 import { attribute, CLUSTER_LOCAL_FACTS, localFactsOf, type LocalFacts } from "./attribute.js";
@@ -188,10 +188,15 @@ function indexes(s: Snapshot) {
   const spNameById = new Map(sps.filter((x) => x.displayName).map((x) => [x.id.toLowerCase(), x.displayName!.toLowerCase()]));
   const assignments = assignmentIndex(val(s.roleAssignments));
   const candidates = new Map<Registry, RoleAssignment[]>();
-  /** Assignments that may cover a registry (the index's superset), once per registry: the registry pass and the pull-capable split both read them. */
+  const covers = coversIn(s);
+  /**
+   * Assignments that cover a registry, once per registry: the registry pass and the pull-capable split both read them.
+   * Exactly those (not the index's superset): a tenant's management-group assignments would otherwise join every
+   * registry's list, including the groups that are not above the registry's subscription.
+   */
   const coveringCandidates = (r: Registry): RoleAssignment[] => {
     let c = candidates.get(r);
-    if (!c) candidates.set(r, (c = assignments.coveringCandidates(r.id)));
+    if (!c) candidates.set(r, (c = assignments.covering(r.id, covers)));
     return c;
   };
   const covering = new Map<Registry, PullCapable>();

@@ -24,7 +24,7 @@ async function cli(args: string[]) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "pulldoctor-fleet-"));
-  truth = await generateFleet({ out: join(dir, "fleet"), seed: 24, clusters: 50, registries: 30, assignments: 3000, servicePrincipals: 120, assignmentsPerFile: 1000, now: NOW });
+  truth = await generateFleet({ out: join(dir, "fleet"), seed: 10, clusters: 50, registries: 30, assignments: 3000, servicePrincipals: 120, assignmentsPerFile: 1000, managementGroupGrants: { above: 0.06, beside: 0.04 }, now: NOW });
   const r = await cli(["--evidence", join(dir, "fleet"), "--format", "json", "--now", NOW, "--fail-on", "none"]);
   assert.equal(r.code, 0, r.stderr);
   result = JSON.parse(r.stdout) as AuditResult;
