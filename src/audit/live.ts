@@ -20,8 +20,6 @@ export interface ResourceGraphRequest {
  * and later: https://learn.microsoft.com/rest/api/azureresourcegraph/resourcegraph/resources/resources).
  */
 export type AuthorizationScopeFilter = "AtScopeAboveAndBelow";
-/** Queries that must see what is inherited from above the scope: assignments, and custom roles defined at management groups. */
-export const ABOVE_AND_BELOW: ReadonlySet<string> = new Set(["roleAssignments", "customRoles"]);
 
 /** One page, with the throttling headers Resource Graph sends on every answer. */
 export interface ResourceGraphPage {
@@ -104,45 +102,36 @@ const SUBSCRIPTIONS_PER_REQUEST = 300;
 /** Graph `$batch` takes at most 20 requests (json-batching, "Batch size limitations"). */
 export const GRAPH_BATCH_LIMIT = 20;
 
-// `type` is projected so the reader recognises each row by its ARM type, `properties` keeps wire names.
-export const FLEET_QUERIES: Record<string, string> = {
-  clusters: "resources | where type =~ 'microsoft.containerservice/managedclusters' | project id, name, type, location, resourceGroup, subscriptionId, tenantId, identity, sku, properties",
-  registries: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, name, type, location, resourceGroup, subscriptionId, identity, sku, properties",
-  roleAssignments: "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, name, type, properties",
-  customRoles: "authorizationresources | where type =~ 'microsoft.authorization/roledefinitions' and tostring(properties.type) =~ 'CustomRole' | project id, name, type, properties",
-  // which management groups are above each subscription, so an assignment made at a group covers only what is below it
-  subscriptions: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, type, subscriptionId, tenantId, properties",
-  privateEndpoints: "resources | where type =~ 'microsoft.network/privateendpoints' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  privateDnsZones: "resources | where type =~ 'microsoft.network/privatednszones' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  privateDnsVnetLinks: "resources | where type =~ 'microsoft.network/privatednszones/virtualnetworklinks' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  // the kubelet identity and the node pools' scale sets, for MI_NOT_FOUND / MI_CLIENT_ID_MISMATCH
-  userAssignedIdentities: "resources | where type =~ 'microsoft.managedidentity/userassignedidentities' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  scaleSets: "resources | where type =~ 'microsoft.compute/virtualmachinescalesets' | project id, name, type, location, resourceGroup, subscriptionId, identity, tags",
-  // the nodes' egress path and addresses, for NET_EGRESS_BLOCKED / NET_FIREWALL_DENIES_CLUSTER
-  virtualNetworks: "resources | where type =~ 'microsoft.network/virtualnetworks' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  networkSecurityGroups: "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  routeTables: "resources | where type =~ 'microsoft.network/routetables' | project id, name, type, location, resourceGroup, subscriptionId, properties",
-  natGateways: "resources | where type =~ 'microsoft.network/natgateways' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
-  publicIps: "resources | where type =~ 'microsoft.network/publicipaddresses' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties",
-};
+/**
+ * One fleet query: its KQL (`type` is projected so the reader recognises each row by its ARM type, `properties` keeps
+ * wire names); the fact it feeds (a query that succeeds with no rows proves there are none, and an empty page names
+ * no kind to the reader); and whether it must see what is inherited from above the scope (AtScopeAboveAndBelow).
+ */
+export interface FleetQuery {
+  fact: FactKey;
+  aboveAndBelow?: true;
+  kql: string;
+}
 
-/** The fact each query feeds: a query that succeeds with no rows proves there are none (an empty page names no kind to the reader). */
-const QUERY_FACTS: Record<string, FactKey> = {
-  clusters: "clusters",
-  registries: "registries",
-  roleAssignments: "roleAssignments",
-  customRoles: "roleDefinitions",
-  subscriptions: "subscriptions",
-  privateEndpoints: "privateEndpoints",
-  privateDnsZones: "privateDnsZones",
-  privateDnsVnetLinks: "privateDnsVnetLinks",
-  userAssignedIdentities: "userAssignedIdentities",
-  scaleSets: "vmssIdentities",
-  virtualNetworks: "virtualNetworks",
-  networkSecurityGroups: "networkSecurityGroups",
-  routeTables: "routeTables",
-  natGateways: "natGateways",
-  publicIps: "publicIps",
+export const FLEET_QUERIES: Record<string, FleetQuery> = {
+  clusters: { fact: "clusters", kql: "resources | where type =~ 'microsoft.containerservice/managedclusters' | project id, name, type, location, resourceGroup, subscriptionId, tenantId, identity, sku, properties" },
+  registries: { fact: "registries", kql: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, name, type, location, resourceGroup, subscriptionId, identity, sku, properties" },
+  roleAssignments: { fact: "roleAssignments", aboveAndBelow: true, kql: "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, name, type, properties" },
+  customRoles: { fact: "roleDefinitions", aboveAndBelow: true, kql: "authorizationresources | where type =~ 'microsoft.authorization/roledefinitions' and tostring(properties.type) =~ 'CustomRole' | project id, name, type, properties" },
+  // which management groups are above each subscription, so an assignment made at a group covers only what is below it
+  subscriptions: { fact: "subscriptions", kql: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, type, subscriptionId, tenantId, properties" },
+  privateEndpoints: { fact: "privateEndpoints", kql: "resources | where type =~ 'microsoft.network/privateendpoints' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  privateDnsZones: { fact: "privateDnsZones", kql: "resources | where type =~ 'microsoft.network/privatednszones' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  privateDnsVnetLinks: { fact: "privateDnsVnetLinks", kql: "resources | where type =~ 'microsoft.network/privatednszones/virtualnetworklinks' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  // the kubelet identity and the node pools' scale sets, for MI_NOT_FOUND / MI_CLIENT_ID_MISMATCH
+  userAssignedIdentities: { fact: "userAssignedIdentities", kql: "resources | where type =~ 'microsoft.managedidentity/userassignedidentities' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  scaleSets: { fact: "vmssIdentities", kql: "resources | where type =~ 'microsoft.compute/virtualmachinescalesets' | project id, name, type, location, resourceGroup, subscriptionId, identity, tags" },
+  // the nodes' egress path and addresses, for NET_EGRESS_BLOCKED / NET_FIREWALL_DENIES_CLUSTER
+  virtualNetworks: { fact: "virtualNetworks", kql: "resources | where type =~ 'microsoft.network/virtualnetworks' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  networkSecurityGroups: { fact: "networkSecurityGroups", kql: "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  routeTables: { fact: "routeTables", kql: "resources | where type =~ 'microsoft.network/routetables' | project id, name, type, location, resourceGroup, subscriptionId, properties" },
+  natGateways: { fact: "natGateways", kql: "resources | where type =~ 'microsoft.network/natgateways' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties" },
+  publicIps: { fact: "publicIps", kql: "resources | where type =~ 'microsoft.network/publicipaddresses' | project id, name, type, location, resourceGroup, subscriptionId, sku, properties" },
 };
 
 /** `hh:mm:ss` (Resource Graph's quota reset header) -> ms. */
@@ -231,7 +220,7 @@ export async function queryAll(graph: ResourceGraph, name: string, query: string
         await ctx.sleep(ctx.quotaWaitMs);
         ctx.quotaWaitMs = undefined;
       }
-      const options: ResourceGraphRequest["options"] = { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}), ...(ABOVE_AND_BELOW.has(name) ? { authorizationScopeFilter: "AtScopeAboveAndBelow" as const } : {}) };
+      const options: ResourceGraphRequest["options"] = { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}), ...(FLEET_QUERIES[name]?.aboveAndBelow ? { authorizationScopeFilter: "AtScopeAboveAndBelow" as const } : {}) };
       const request: ResourceGraphRequest = { query, ...s, options };
       const page = await withRetry(ctx, name, () => graph(request));
       rows += page.data.length;
@@ -339,8 +328,8 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   const assignments: { scope: string; principalId: string }[] = [];
   const subscriptionsSeen = new Set<string>();
   const emptyQueries: string[] = [];
-  for (const [name, query] of Object.entries(FLEET_QUERIES)) {
-    const rows = await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
+  for (const [name, { kql }] of Object.entries(FLEET_QUERIES)) {
+    const rows = await queryAll(clients.resourceGraph, name, kql, scope, ctx, (doc, i) => {
       for (const row of (doc as { data: Row[] }).data) {
         if (name === "clusters") {
           const cid = row.properties?.servicePrincipalProfile?.clientId;
@@ -412,8 +401,8 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   // A query answered with no rows: the scope has none (no NAT gateway, no custom role), which is a fact, not a gap.
   const facts = snapshot as unknown as Record<FactKey, Snapshot[FactKey]>;
   for (const name of emptyQueries) {
-    const k = QUERY_FACTS[name];
-    if (k && facts[k].status !== "ok") facts[k] = { status: "ok", value: [] };
+    const k = FLEET_QUERIES[name]!.fact;
+    if (facts[k].status !== "ok") facts[k] = { status: "ok", value: [] };
   }
   if (!clients.denyAssignments) {
     snapshot.denyAssignments = { status: "skipped", reason: "deny assignments are not in Resource Graph; this collection read no ARM" };
