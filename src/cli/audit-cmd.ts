@@ -133,10 +133,6 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
     });
 }
 
-/**
- * `pulldoctor audit ARGS` as a program of its own, with the same error contract as the main CLI (usage errors are one
- * line and exit 2). Used by the benchmark and tests; the main CLI registers the command with registerAuditCommand.
- */
 /** Inputs that could not be read or looked up, one line each up to a few, then a count: a tenant whose Graph refuses
  *  every lookup would otherwise print one line per principal. The JSON report lists them all. */
 const UNREAD_LINES = 5;
@@ -147,6 +143,10 @@ function reportUnreadInputs(files: readonly EvidenceFileReport[], stderr: (s: st
   if (more > 0) stderr(`pulldoctor: and ${more} more input${more === 1 ? "" : "s"} could not be read (every one is in the JSON report's inputs.errors)\n`);
 }
 
+/**
+ * `pulldoctor audit ARGS` as a program of its own, with the same error contract as the main CLI (usage errors are one
+ * line and exit 2). Used by the benchmark and tests; the main CLI registers the command with registerAuditCommand.
+ */
 export async function runAudit(args: string[], io: AuditIO): Promise<number> {
   let exitCode = 0;
   const program = new Command()
