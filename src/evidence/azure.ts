@@ -259,7 +259,7 @@ export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssi
  */
 export function normaliseSubscription(o: JsonObject, source: Source): Subscription {
   const rawId = asNonEmpty(getKey(o, "id")) ?? "";
-  const guid = (asNonEmpty(getKey(o, "subscriptionId")) ?? /^\/subscriptions\/([^/]+)/i.exec(rawId)?.[1] ?? "").toLowerCase();
+  const guid = (asNonEmpty(getKey(o, "subscriptionId")) ?? parseArmId(rawId).subscriptionId ?? "").toLowerCase();
   const chain = field(o, "managementGroupAncestorsChain");
   const sub: Subscription = { id: rawId || (guid ? `/subscriptions/${guid}` : ""), subscriptionId: guid, source };
   const displayName = asNonEmpty(getKey(o, "displayName")) ?? asNonEmpty(getKey(o, "name"));

@@ -5,7 +5,7 @@
 // cannot really answer fails loudly instead of returning plausible rows.
 
 import { createHash } from "node:crypto";
-import { normId, parseArmId } from "../snapshot/ids.js";
+import { managementGroupOf, normId, parseArmId } from "../snapshot/ids.js";
 import type { Scenario } from "./scenario.js";
 import type { Json, JsonObject } from "./wire.js";
 
@@ -43,7 +43,6 @@ const STRING_COLUMNS = new Set<string>(["id", "name", "type", "tenantId", "kind"
 type Table = "resources" | "authorizationresources" | "resourcecontainers";
 const TABLES = new Set<string>(["resources", "authorizationresources", "resourcecontainers"]);
 const CONTAINER_TYPES = new Set(["microsoft.resources/subscriptions"]);
-const MG_SCOPE = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\/?$/i;
 const AUTHORIZATION_TYPES = new Set(["microsoft.authorization/roleassignments", "microsoft.authorization/roledefinitions"]);
 
 function isObj(v: unknown): v is JsonObject {
@@ -195,7 +194,7 @@ export function resourceGraphEndpoint(scenario: Scenario, quota: ResourceGraphQu
   /** AtScopeAboveAndBelow: the root and the management groups above any of the subscriptions (all of them without a tree). */
   const aboveAny = (subs: Set<string>, scope: string): boolean => {
     if (scope.trim() === "/" || scope.trim() === "") return true;
-    const mg = MG_SCOPE.exec(scope.trim())?.[1]?.toLowerCase();
+    const mg = managementGroupOf(scope);
     if (mg === undefined) return false;
     return !hasTree || [...subs].some((sub) => ancestors.get(sub)?.has(mg) === true);
   };

@@ -79,11 +79,19 @@ export function parseArmId(id: string): ParsedArmId {
   return out;
 }
 
+const MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/";
+
+/** The management group a scope was made at (lower-case name), if it is one: `/providers/Microsoft.Management/managementGroups/<name>`. */
+export function managementGroupOf(scope: string): string | undefined {
+  const s = normId(scope);
+  return s.startsWith(MANAGEMENT_GROUP_PREFIX) ? s.slice(MANAGEMENT_GROUP_PREFIX.length).split("/")[0] || undefined : undefined;
+}
+
 /** The scope level of an ARM scope string, for messages and over-breadth checks. */
 export function scopeLevel(scope: string): "root" | "managementGroup" | "subscription" | "resourceGroup" | "resource" {
   const s = normId(scope);
   if (s === "/" || s === "") return "root";
-  if (s.startsWith("/providers/microsoft.management/managementgroups/")) return "managementGroup";
+  if (s.startsWith(MANAGEMENT_GROUP_PREFIX)) return "managementGroup";
   const segs = s.split("/").filter((x) => x !== "");
   if (segs[0] === "subscriptions" && segs.length === 2) return "subscription";
   if (segs[0] === "subscriptions" && segs[2] === "resourcegroups" && segs.length === 4) return "resourceGroup";

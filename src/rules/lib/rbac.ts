@@ -1,5 +1,5 @@
 import type { DenyAssignment, Registry, RoleAssignment, Snapshot } from "../../snapshot/types.js";
-import { normId, scopeContains } from "../../snapshot/ids.js";
+import { managementGroupOf, normId, parseArmId, scopeContains } from "../../snapshot/ids.js";
 import { evaluateCondition, REPOSITORY_NAME_ATTRIBUTE, type Tri } from "./conditions.js";
 import { factReason, factValue } from "./principals.js";
 import { assignmentIndex, resolvedRoleOf } from "./assignment-index.js";
@@ -26,7 +26,6 @@ const EVERYONE = "00000000-0000-0000-0000-000000000000";
 /** The management groups above a subscription (lower-case names), or undefined when the snapshot does not say. */
 export type ManagementGroupAncestry = (subscriptionId: string) => ReadonlySet<string> | undefined;
 
-const MG_PREFIX = "/providers/microsoft.management/managementgroups/";
 const NO_ANCESTRY: ManagementGroupAncestry = () => undefined;
 // Keyed on the fact itself: every per-cluster or per-registry view cut from one snapshot shares it.
 const ancestryCache = new WeakMap<object, ManagementGroupAncestry>();
@@ -45,12 +44,6 @@ export function managementGroupAncestry(snapshot: Pick<Snapshot, "subscriptions"
   return a;
 }
 
-/** The management group an MG-scoped assignment was made at (lower-case), if it was made at one. */
-export function managementGroupOf(scope: string): string | undefined {
-  const s = normId(scope);
-  return s.startsWith(MG_PREFIX) ? s.slice(MG_PREFIX.length).split("/")[0] || undefined : undefined;
-}
-
 /**
  * Role assignments inherit down the tree MG -> subscription -> RG -> resource. A root-scoped assignment covers every
  * resource. A management-group one covers a resource when the group is above the resource's subscription: the
@@ -63,7 +56,7 @@ export function assignmentCovers(scope: string, resourceId: string, ancestry: Ma
   if (scope.trim() === "/") return true;
   const mg = managementGroupOf(scope);
   if (mg !== undefined) {
-    const sub = /^\/subscriptions\/([^/]+)/.exec(normId(resourceId))?.[1];
+    const sub = parseArmId(resourceId).subscriptionId;
     const above = sub === undefined ? undefined : ancestry(sub);
     return above === undefined ? true : above.has(mg);
   }
@@ -154,6 +147,7 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
   const mine = index.byPrincipal(pid);
   const abac = isAbacMode(registry);
   const { resolved, unresolved } = resolveGrants(snapshot, mine);
+  const ancestry = managementGroupAncestry(snapshot);
   const covers = coversIn(snapshot);
   const covering = resolved.filter((g) => covers(g.assignment.scope, registry.id));
   // In legacy mode ABAC conditions on repository roles are not honoured, so only ABAC mode evaluates them.
@@ -173,7 +167,7 @@ export function evaluateAccess(snapshot: Snapshot, principalId: string | undefin
 
   if (effective.length > 0) {
     if (snapshot.denyAssignments.status === "ok") {
-      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action, managementGroupAncestry(snapshot)));
+      const deny = snapshot.denyAssignments.value.find((d) => denyApplies(d, pid, registry.id, action, ancestry));
       if (deny) return { status: "denied", cause: "deny-assignment", deny, grants: effective };
     }
     return { status: "granted", grants: effective };
@@ -202,7 +196,7 @@ export function roleGrantsForRegistry(role: ResolvedRole, action: AccessAction):
  *  a management group. An Owner role on a Key Vault is not an attempt to grant registry access. */
 function isRegistryRelevantScope(scope: string): boolean {
   const s = normId(scope);
-  if (!s.includes("/providers/") || s.startsWith(MG_PREFIX)) return true;
+  if (!s.includes("/providers/") || managementGroupOf(s) !== undefined) return true;
   return s.includes("/providers/microsoft.containerregistry/registries/");
 }
 
