@@ -230,6 +230,11 @@ function intern<T extends string | undefined>(s: T): T {
   return s;
 }
 
+/** `prefix` as a slice of `whole` when `whole` starts with it: V8 keeps such a slice as a view of `whole`, not a copy. */
+function sharedPrefix(whole: string, prefix: string): string {
+  return prefix.length < whole.length && whole.startsWith(prefix) ? whole.slice(0, prefix.length) : prefix;
+}
+
 export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssignment {
   const id = asNonEmpty(getKey(o, "id")) ?? "";
   // the scope is the id minus `/providers/Microsoft.Authorization/roleAssignments/<guid>` when not printed
@@ -242,7 +247,8 @@ export function normaliseRoleAssignment(o: JsonObject, source: Source): RoleAssi
   const conditionVersion = asNonEmpty(field(o, "conditionVersion"));
   // Built without undefined-valued keys (in the interface's key order), so the snapshot keeps the object as it is
   // instead of copying it: a tenant has hundreds of thousands of these.
-  const ra = { id, scope: asNonEmpty(field(o, "scope")) ?? (id ? scopeFromId() : ""), principalId: intern(asNonEmpty(field(o, "principalId")) ?? "") } as RoleAssignment;
+  const printed = asNonEmpty(field(o, "scope"));
+  const ra = { id, scope: printed !== undefined ? sharedPrefix(id, printed) : id ? scopeFromId() : "", principalId: intern(asNonEmpty(field(o, "principalId")) ?? "") } as RoleAssignment;
   if (principalType !== undefined) ra.principalType = principalType;
   if (principalName !== undefined) ra.principalName = principalName;
   ra.roleDefinitionId = intern(asNonEmpty(field(o, "roleDefinitionId")) ?? "");
