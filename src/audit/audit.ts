@@ -9,7 +9,7 @@ import { RULES } from "../rules/index.js";
 import { assignmentIndex, selfAndAncestorScopes } from "../rules/lib/assignment-index.js";
 import { pullPrincipal } from "../rules/lib/principals.js";
 import { workloadImages } from "../rules/lib/targets.js";
-import { normId, parseArmId } from "../snapshot/ids.js";
+import { normId, subscriptionIdOf } from "../snapshot/ids.js";
 import type { Fact, ManagedCluster, Registry, RoleAssignment, Snapshot } from "../snapshot/types.js";
 import { coversIn, roleGrantsForRegistry } from "../rules/lib/rbac.js";
 import { resolveRole } from "../rules/lib/roles.js";
@@ -141,7 +141,7 @@ function multiMap<T>(items: readonly T[], keys: (t: T) => (string | undefined)[]
 const val = <T>(f: Fact<T[]>): T[] => (f.status === "ok" ? f.value : []);
 
 function subscriptionOf(id: string, explicit?: string): string | undefined {
-  return (explicit ?? parseArmId(id).subscriptionId)?.toLowerCase();
+  return (explicit ?? subscriptionIdOf(id))?.toLowerCase();
 }
 
 /** Pull-capable assignments covering one registry: those every view keeps (groups, user-assigned identities), and the rest by holder and by service principal display name (lower-cased). */

@@ -28,6 +28,16 @@ export function normIdUnmemoised(id: string | undefined | null): string {
   return s.toLowerCase();
 }
 
+const UNDER_SUBSCRIPTIONS = /^\s*\/subscriptions\//i;
+const CLEARLY_UNDER_SUBSCRIPTIONS = /^\s*\/subscriptions\/[^\s/]/i;
+
+/** `normId(id).startsWith("/subscriptions/")` without building the lower-cased copy: fleet audits ask it millions of times. */
+export function isUnderSubscriptions(id: string): boolean {
+  if (CLEARLY_UNDER_SUBSCRIPTIONS.test(id)) return true;
+  // only slashes or spaces after the prefix: trimming may eat into it, so ask normId itself
+  return UNDER_SUBSCRIPTIONS.test(id) && normId(id).startsWith("/subscriptions/");
+}
+
 export function sameId(a: string | undefined | null, b: string | undefined | null): boolean {
   const na = normId(a);
   return na !== "" && na === normId(b);
@@ -77,6 +87,21 @@ export function parseArmId(id: string): ParsedArmId {
     }
   }
   return out;
+}
+
+// A fleet audit asks for the subscription of the same few thousand registry ids hundreds of thousands of times.
+const SUBSCRIPTION_MEMO_LIMIT = 1 << 16;
+let subscriptionMemo = new Map<string, string | null>();
+
+/** `parseArmId(id).subscriptionId`, memoised (bounded). */
+export function subscriptionIdOf(id: string): string | undefined {
+  let sub = subscriptionMemo.get(id);
+  if (sub === undefined) {
+    sub = parseArmId(id).subscriptionId ?? null;
+    if (subscriptionMemo.size >= SUBSCRIPTION_MEMO_LIMIT) subscriptionMemo = new Map();
+    subscriptionMemo.set(id, sub);
+  }
+  return sub ?? undefined;
 }
 
 const MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/";

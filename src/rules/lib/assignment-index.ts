@@ -1,5 +1,5 @@
 import type { RoleAssignment, Snapshot } from "../../snapshot/types.js";
-import { normId, normIdUnmemoised } from "../../snapshot/ids.js";
+import { isUnderSubscriptions, normId, normIdUnmemoised } from "../../snapshot/ids.js";
 import { resolveRole, type ResolvedRole } from "./roles.js";
 
 // Role assignments indexed by principal and by scope, so fleet-sized snapshots (hundreds of thousands of
@@ -79,7 +79,7 @@ const SCANS_BEFORE_INDEXING = 4;
 const INDEX_FROM = 2048;
 
 function scanIndex(all: readonly RoleAssignment[]): AssignmentIndex {
-  const anchored = (a: RoleAssignment) => normId(a.scope).startsWith("/subscriptions/");
+  const anchored = (a: RoleAssignment) => isUnderSubscriptions(a.scope);
   const candidates = (resourceId: string): RoleAssignment[] => {
     const ancestors = new Set(selfAndAncestorScopes(resourceId));
     return all.filter((a) => !anchored(a) || ancestors.has(normId(a.scope)));

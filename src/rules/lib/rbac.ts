@@ -1,5 +1,5 @@
 import type { DenyAssignment, Registry, RoleAssignment, Snapshot } from "../../snapshot/types.js";
-import { managementGroupOf, normId, parseArmId, scopeContains } from "../../snapshot/ids.js";
+import { managementGroupOf, normId, scopeContains, subscriptionIdOf } from "../../snapshot/ids.js";
 import { evaluateCondition, REPOSITORY_NAME_ATTRIBUTE, type Tri } from "./conditions.js";
 import { factReason, factValue } from "./principals.js";
 import { assignmentIndex, resolvedRoleOf } from "./assignment-index.js";
@@ -56,7 +56,7 @@ export function assignmentCovers(scope: string, resourceId: string, ancestry: Ma
   if (scope.trim() === "/") return true;
   const mg = managementGroupOf(scope);
   if (mg !== undefined) {
-    const sub = parseArmId(resourceId).subscriptionId;
+    const sub = subscriptionIdOf(resourceId);
     const above = sub === undefined ? undefined : ancestry(sub);
     return above === undefined ? true : above.has(mg);
   }
