@@ -16,6 +16,7 @@ import { resolveRole } from "../rules/lib/roles.js";
 import { VERSION } from "../version.js";
 import { attribute, CLUSTER_LOCAL_FACTS, localFactsOf, type LocalFacts } from "./attribute.js";
 import { credentialExpiries, type CredentialExpiry } from "./expiries.js";
+import type { BaselineComparison } from "./baseline.js";
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -86,6 +87,8 @@ export interface AuditResult {
     bySeverity: Record<Severity, number>;
     registriesNobodyCanPull: string[];
   };
+  /** with `--baseline`: what changed since that audit (each finding then carries its `baselineState`) */
+  baseline?: BaselineComparison;
   /** cluster-local evidence (kubectl output, VMSS identities) that no single cluster claims */
   unattributed: { file: string; reason: string; count: number }[];
   inputs: { kind: string; location?: string; files: number; used: number; errors: { file: string; reason?: string }[] };
@@ -470,12 +473,17 @@ export function allFindings(result: AuditResult): Finding[] {
   return [...result.clusters.flatMap((c) => c.findings), ...result.registries.flatMap((r) => r.findings)];
 }
 
+/** The worst severity among the findings that gate: all of them, or with a baseline only the new ones. */
 export function worstSeverity(result: AuditResult): Severity | undefined {
   let worst: Severity | undefined;
-  for (const f of allFindings(result)) if (!worst || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity;
+  for (const f of allFindings(result)) {
+    if (result.baseline && f.baselineState !== "new") continue;
+    if (!worst || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity;
+  }
   return worst;
 }
 
+/** `--fail-on`: a finding at or above `threshold` (with a baseline: a new one) exists. */
 export function failsAt(result: AuditResult, threshold: Severity): boolean {
   const w = worstSeverity(result);
   return w !== undefined && SEVERITY_RANK[w] <= SEVERITY_RANK[threshold];

@@ -138,6 +138,10 @@ function headerHtml(r: AuditHtmlInput, withFindings: number): string {
     const s = expirySummary(r.expiries, Date.parse(r.generatedAt), window);
     rows.push(["Service principals", `${s.apps} used by clusters: ${s.allExpired} with every credential expired, ${s.expiringSoon} whose newest credential expires within ${window} days`]);
   }
+  if (r.baseline) {
+    const b = r.baseline;
+    rows.push(["Since the baseline", `${b.new} new, ${b.resolved.length} gone, ${b.unchanged} unchanged (${b.file}${b.generatedAt ? `, audited ${b.generatedAt}` : ""})`]); // the row is escaped below
+  }
   if (r.unattributed.length > 0) rows.push(["Unattributed evidence", plural(r.unattributed.length, "file")]);
   if (r.inputs.errors.length > 0) rows.push(["Unreadable input", plural(r.inputs.errors.length, "file")]);
   const input = [r.inputs.kind, r.inputs.location ?? ""].filter((s) => s !== "").map(safeLine).join(" ");

@@ -3,7 +3,9 @@
 import { CAUSES, type CauseCode, type Severity } from "../codes/causes.js";
 import { REPORT_SCHEMA_VERSION, type Finding, type Report } from "../engine/types.js";
 import type { AuditResult, ClusterAudit } from "./audit.js";
-import { allFindings } from "./audit.js";
+import { allFindings, REGISTRY_CODES } from "./audit.js";
+
+const REGISTRY_CODE_SET = new Set<string>(REGISTRY_CODES);
 
 export const AUDIT_FORMATS = ["terminal", "json", "csv"] as const;
 
@@ -67,7 +69,12 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
   out.push(`pulldoctor audit — ${r.summary.clusters} clusters, ${r.summary.registries} registries (credentials expiring within ${r.options.expiringWithinDays} days)`);
   const unknownChecks = r.clusters.reduce((n, c) => n + c.unknown.length, 0);
   out.push(`${paint("31", `${sev.error} errors`)}, ${paint("33", `${sev.warning} warnings`)}, ${sev.info} infos; ${r.summary.registriesNobodyCanPull.length} registries no cluster can pull from${unknownChecks > 0 ? `; ${unknownChecks} check${unknownChecks === 1 ? "" : "s"} could not be made` : ""}`);
+  if (r.baseline) {
+    const b = r.baseline;
+    out.push(`Since the baseline (${b.file}${b.generatedAt ? `, audited ${b.generatedAt}` : ""}): ${paint("1", `${b.new} new`)}, ${b.resolved.length} gone, ${b.unchanged} unchanged; --fail-on counts only the new`);
+  }
   out.push("");
+  if (r.baseline) out.push(...baselineSections(r, top));
 
   const withFindings = r.clusters.filter((c) => c.findings.length > 0);
   if (withFindings.length > 0) {
@@ -115,6 +122,34 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
   return out.join("\n") + "\n";
 }
 
+/** New findings (once each, as the summary counts them) and the baseline's findings that are gone, `top` of each. */
+function baselineSections(r: AuditResult, top: number): string[] {
+  const out: string[] = [];
+  const fresh: string[][] = [];
+  const listed = new Set<string>();
+  const add = (owner: string, f: Finding) => {
+    if (f.baselineState !== "new") return;
+    const key = `${owner}\u0000${f.code}\u0000${f.subject}`;
+    if (listed.has(key)) return;
+    listed.add(key);
+    fresh.push([owner, f.severity, f.code, f.subject]);
+  };
+  for (const c of r.clusters) for (const f of c.findings) if (!REGISTRY_CODE_SET.has(f.code)) add(c.name, f);
+  for (const x of r.registries) for (const f of x.findings) add(x.loginServer, f);
+  if (fresh.length > 0) {
+    out.push(`New since the baseline (${fresh.length}${fresh.length > top ? `, first ${top} shown` : ""}):`);
+    out.push(table([["cluster or registry", "severity", "code", "subject"], ...fresh.slice(0, top)], ["l", "l", "l", "l"]));
+    out.push("");
+  }
+  const gone = r.baseline?.resolved ?? [];
+  if (gone.length > 0) {
+    out.push(`Gone since the baseline (${gone.length}${gone.length > top ? `, first ${top} shown` : ""}):`);
+    out.push(table([["cluster", "severity", "code", "subject"], ...gone.slice(0, top).map((g) => [g.clusterName ?? g.cluster ?? "(registry)", g.severity, g.code, g.subject])], ["l", "l", "l", "l"]));
+    out.push("");
+  }
+  return out;
+}
+
 export function renderAuditJson(r: AuditResult): string {
   return [...auditJsonChunks(r)].join("");
 }
@@ -150,9 +185,11 @@ function csvField(v: string): string {
 
 /** One row per finding: every cluster's findings, then every registry's registry-only findings. */
 export function renderAuditCsv(r: AuditResult): string {
-  const rows: string[] = [CSV_COLUMNS.join(",")];
+  // the baseline column only when there is a baseline: nightly spreadsheets keep their columns otherwise
+  const compared = r.baseline !== undefined;
+  const rows: string[] = [[...CSV_COLUMNS, ...(compared ? ["baseline_state"] : [])].join(",")];
   const row = (scope: string, cluster: string, f: Finding) =>
-    rows.push([scope, cluster, f.code, f.severity, f.category, f.rule, f.subject, f.title, f.message, f.remediation[0] ?? ""].map(csvField).join(","));
+    rows.push([scope, cluster, f.code, f.severity, f.category, f.rule, f.subject, f.title, f.message, f.remediation[0] ?? "", ...(compared ? [f.baselineState ?? ""] : [])].map(csvField).join(","));
   for (const c of r.clusters) for (const f of c.findings) row("cluster", c.id, f);
   for (const x of r.registries) for (const f of x.findings) row("registry", "", f);
   return rows.join("\r\n") + "\r\n";

@@ -1,9 +1,10 @@
 // `pulldoctor audit`: the recommended practices over many clusters and registries. Argument parsing, the library
 // call, a reporter and the exit code; nothing else.
 import { Command, CommanderError, Option } from "commander";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { audit, failsAt } from "../audit/audit.js";
+import { BaselineError, compareWithBaseline, parseAuditBaseline, type AuditBaseline } from "../audit/baseline.js";
 import { auditJsonChunks, auditToReport, renderAuditCsv, renderAuditTerminal } from "../audit/render.js";
 import { renderAuditHtml } from "../audit/html.js";
 import { readEvidenceFolder } from "../evidence/read.js";
@@ -34,6 +35,7 @@ interface AuditCliOptions {
   expiringWithin: string;
   failOn: "error" | "warning" | "none";
   top: string;
+  baseline?: string;
 }
 
 function days(v: string): number {
@@ -81,6 +83,7 @@ export function registerAuditCommand(program: Command, io: AuditIO, setExitCode:
     .option("--expiring-within <days>", "report credentials expiring within this many days", "30")
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists").choices(["error", "warning", "none"]).default("error"))
     .option("--top <n>", "clusters and registries listed in the terminal summary", "25")
+    .option("--baseline <file>", "an earlier `audit --format json` result: mark each finding new or unchanged, list the ones gone, and let --fail-on count only new findings")
     .addHelpText("after", `
 Examples:
   pulldoctor audit                                          # live: every subscription az login can read (Resource Graph)
@@ -89,6 +92,7 @@ Examples:
   pulldoctor audit --evidence ./fleet
   pulldoctor audit --evidence ./fleet --format csv -o findings.csv
   pulldoctor audit --evidence ./fleet --format json --fail-on warning   # CI gate
+  pulldoctor audit --baseline last-night.json --format json -o tonight.json  # fail only on what is new since last night
 
 Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the tool could not run.`)
     .action(async (opts: AuditCliOptions) => {
@@ -103,6 +107,8 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
         now = new Date(opts.now);
         if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO date like 2026-11-28 or 2026-11-28T12:00:00Z, got "${opts.now}"`);
       }
+      // read before the (long) audit: a wrong path should cost a second, not a tenant's collection
+      const baseline = opts.baseline === undefined ? undefined : readBaseline(opts.baseline);
       const scoped = (opts.subscription?.length ?? 0) > 0 || (opts.managementGroup?.length ?? 0) > 0;
       if (opts.evidence && (scoped || opts.timeout !== undefined)) throw new UsageError("--evidence reads a folder; --subscription, --management-group and --timeout are for a live audit: use one or the other");
       let snapshot: Snapshot | undefined;
@@ -117,7 +123,8 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
         }
       }
       reportUnreadInputs(snapshot.input.files, io.stderr);
-      const result = audit(snapshot, { expiringWithinDays });
+      const audited = audit(snapshot, { expiringWithinDays });
+      const result = baseline ? compareWithBaseline(audited, baseline) : audited;
       snapshot = undefined; // a tenant's facts are most of the heap: let them go before rendering
       const useColour = opts.output ? false : colour(io, opts.color);
       let chunks: Iterable<string>;
@@ -131,6 +138,22 @@ Exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 the 
       else for (const c of chunks) io.stdout(c);
       setExitCode(opts.failOn !== "none" && failsAt(result, opts.failOn) ? 1 : 0);
     });
+}
+
+function readBaseline(file: string): AuditBaseline {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`--baseline ${file} cannot be read: ${code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : (code ?? (e as Error).message)}`);
+  }
+  try {
+    return parseAuditBaseline(text, file);
+  } catch (e) {
+    if (e instanceof BaselineError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Inputs that could not be read or looked up, one line each up to a few, then a count: a tenant whose Graph refuses

@@ -41,6 +41,8 @@ export interface Finding {
   confidence?: "high" | "medium" | "low";
   /** link to the rule's page */
   docs?: string;
+  /** audit with `--baseline` only: whether the earlier audit reported this finding too */
+  baselineState?: "new" | "unchanged";
 }
 
 export interface Unknown {

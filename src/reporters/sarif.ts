@@ -132,6 +132,8 @@ function result(f: Finding, ruleIndex: Map<string, number>): JsonObject {
     ["message", { text: messageText(f) }],
     ["locations", [location(f)]],
     ["partialFingerprints", { [FINGERPRINT_KEY]: fingerprint(f.code, f.subject) }],
+    // SARIF 2.1.0 §3.27.24: set only when the run was compared with a baseline (audit --baseline)
+    ["baselineState", f.baselineState],
     [
       "properties",
       ordered([

@@ -2,7 +2,7 @@
 // against the generator's ground truth; output shapes; --fail-on; usage errors.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateFleet, type FleetManifest } from "../../bench/fleet-gen.js";
@@ -204,4 +204,75 @@ test("SARIF, HTML and markdown come from the shared reporters, one result per au
   assert.ok(html.stdout.includes(`<span class="cluster-name">${worst.name}</span>`), "the worst cluster is listed by name");
   const md = await cli(["--evidence", join(dir, "fleet"), "--format", "markdown", "--now", NOW, "--fail-on", "none"]);
   assert.match(md.stdout, new RegExp(`### .*\\\\?\\[${worst.name}\\\\?\\]`), "markdown headings carry the cluster (brackets escaped)");
+});
+
+test("--baseline: an unchanged night passes the gate; a removed AcrPull is new, and only it fails the gate", async (t) => {
+  const work = join(dir, "baseline");
+  const base = join(work, "last-night.json");
+  cpSync(join(dir, "fleet"), join(work, "fleet"), { recursive: true });
+  const first = await cli(["--evidence", join(work, "fleet"), "--format", "json", "--now", NOW, "--fail-on", "none", "-o", base]);
+  assert.equal(first.code, 0, first.stderr);
+
+  await t.test("the same evidence: every finding unchanged, nothing gone, exit 0 although errors exist", async () => {
+    const r = await cli(["--evidence", join(work, "fleet"), "--format", "json", "--now", NOW, "--baseline", base]);
+    assert.equal(r.code, 0, r.stderr);
+    const now = JSON.parse(r.stdout) as AuditResult;
+    assert.ok(now.summary.bySeverity.error > 0, "the fleet has errors");
+    const all = [...now.clusters.flatMap((c) => c.findings), ...now.registries.flatMap((x) => x.findings)];
+    assert.ok(all.length > 0 && all.every((f) => f.baselineState === "unchanged"));
+    assert.equal(now.baseline?.new, 0);
+    assert.deepEqual(now.baseline?.resolved, []);
+  });
+
+  // take away one cluster's AcrPull on one registry (a named principal: orphans have an empty principalName)
+  const file = truth.files.filter((f) => f.startsWith("role-assignments-")).sort()[0]!;
+  const list = JSON.parse(readFileSync(join(work, "fleet", file), "utf8")) as { scope: string; roleDefinitionName: string; principalName: string }[];
+  const removed = list.findIndex((a) => a.roleDefinitionName === "AcrPull" && /\/registries\/[^/]+$/.test(a.scope) && a.principalName !== "");
+  assert.ok(removed >= 0, "the fleet has an AcrPull on a registry");
+  const registry = list[removed]!.scope.toLowerCase();
+  writeFileSync(join(work, "fleet", file), JSON.stringify(list.filter((_, i) => i !== removed)));
+
+  await t.test("the removed role: its RBAC_PULL_ROLE_MISSING is new, on one cluster, and --fail-on error exits 1", async () => {
+    const r = await cli(["--evidence", join(work, "fleet"), "--format", "json", "--now", NOW, "--baseline", base]);
+    assert.equal(r.code, 1, r.stderr);
+    const now = JSON.parse(r.stdout) as AuditResult;
+    const fresh = now.clusters.flatMap((c) => c.findings.filter((f) => f.baselineState === "new").map((f) => ({ cluster: c.id, f })));
+    assert.ok(fresh.length > 0);
+    assert.ok(fresh.every((x) => x.f.code === "RBAC_PULL_ROLE_MISSING"), fresh.map((x) => x.f.code).join());
+    assert.equal(new Set(fresh.map((x) => x.cluster)).size, 1);
+    assert.ok(fresh.some((x) => x.f.subject.toLowerCase() === registry));
+    assert.equal(now.baseline?.new, fresh.length);
+    // the fleet's other errors are all unchanged, so without the new one the gate would pass
+    assert.ok(now.summary.bySeverity.error > fresh.length);
+  });
+
+  await t.test("every format says it: SARIF baselineState, a CSV column, the terminal and HTML summaries", async () => {
+    const run = async (format: string) => {
+      const r = await cli(["--evidence", join(work, "fleet"), "--format", format, "--now", NOW, "--fail-on", "none", "--baseline", base]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const sarif = JSON.parse(await run("sarif")) as { runs: { results: { baselineState?: string }[] }[] };
+    const states = sarif.runs[0]!.results.map((x) => x.baselineState);
+    assert.ok(states.length > 0 && states.every((s) => s === "new" || s === "unchanged"));
+    assert.ok(states.includes("new"));
+    const csv = (await run("csv")).split("\r\n");
+    assert.ok(csv[0]!.endsWith(",baseline_state"));
+    assert.ok(csv.slice(1).some((l) => l.endsWith(",new")));
+    const terminal = await run("terminal");
+    assert.match(terminal, /Since the baseline \(.*last-night\.json, audited 2026-11-28T00:00:00\.000Z\): \d+ new, 0 gone, \d+ unchanged/);
+    assert.match(terminal, /New since the baseline \(\d+\):\ncluster or registry +severity +code +subject\naks-fleet-\d+ +error +RBAC_PULL_ROLE_MISSING/);
+    assert.match(await run("html"), /<dt>Since the baseline<\/dt><dd>\d+ new, 0 gone/);
+  });
+
+  await t.test("a baseline that is missing or not an audit result: one line naming it, exit 2", async () => {
+    const missing = await cli(["--evidence", join(work, "fleet"), "--baseline", join(work, "nope.json")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^pulldoctor: --baseline \S*nope\.json cannot be read: it does not exist\n$/);
+    const notAudit = join(work, "report.json");
+    writeFileSync(notAudit, JSON.stringify({ schemaVersion: 1, findings: [] }));
+    const wrong = await cli(["--evidence", join(work, "fleet"), "--baseline", notAudit]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /^pulldoctor: --baseline \S*report\.json is a diagnose report: give the output of an earlier `pulldoctor audit --format json`\n$/);
+  });
 });
