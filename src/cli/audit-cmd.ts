@@ -81,7 +81,7 @@ export function registerAuditCommand(program: Command, io: AuditIO, setExitCode:
     .option("--no-color", "disable colour (NO_COLOR is respected too)")
     .option("--now <iso-date>", "reference time for expiry checks (default: now)")
     .option("--expiring-within <days>", "report credentials expiring within this many days", "30")
-    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists").choices(["error", "warning", "none"]).default("error"))
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists (with --baseline: a new one)").choices(["error", "warning", "none"]).default("error"))
     .option("--top <n>", "clusters and registries listed in the terminal summary", "25")
     .option("--baseline <file>", "an earlier `audit --format json` result: mark each finding new or unchanged, list the ones gone, and let --fail-on count only new findings")
     .addHelpText("after", `
