@@ -148,3 +148,16 @@ describe("parseAuditBaseline refuses what is not an earlier audit result, naming
     assert.equal(parseAuditBaseline(`\uFEFF${good}`, "b.json").findings.length, 1);
   });
 });
+
+describe("a baseline run with another --expiring-within is named as a caveat", () => {
+  const before = result([{ id: AKS1, name: "aks1", findings: [] }]);
+  it("different windows: one caveat naming both", () => {
+    const base = parseAuditBaseline(JSON.stringify({ ...before, options: { expiringWithinDays: 14 } }), "b.json");
+    assert.deepEqual(compareWithBaseline(before, base).baseline!.caveats, [
+      "the baseline used --expiring-within 14, this run 30: SP_SECRET_EXPIRING findings may be new or gone because of that alone",
+    ]);
+  });
+  it("the same window: none", () => {
+    assert.equal(compareWithBaseline(before, baselineOf(before)).baseline!.caveats, undefined);
+  });
+});

@@ -25,12 +25,15 @@ export interface BaselineComparison {
   new: number;
   unchanged: number;
   resolved: ResolvedFinding[];
+  /** differences between the two runs' options that make findings new or gone by themselves */
+  caveats?: string[];
 }
 
 /** The parts of an earlier `audit --format json` result the comparison reads. */
 export interface AuditBaseline {
   file: string;
   generatedAt?: string;
+  expiringWithinDays?: number;
   findings: { cluster?: string; clusterName?: string; finding: Pick<Finding, "code" | "severity" | "subject" | "title" | "rule"> }[];
 }
 
@@ -86,7 +89,8 @@ export function parseAuditBaseline(text: string, file: string): AuditBaseline {
     if (!isObj(r)) throw new BaselineError(`--baseline ${file}: registries[${i}] is not an object`);
     take(undefined, undefined, r.findings, `registries[${i}]`);
   });
-  return { file, ...(typeof v.generatedAt === "string" ? { generatedAt: v.generatedAt } : {}), findings };
+  const window = isObj(v.options) && typeof v.options.expiringWithinDays === "number" ? v.options.expiringWithinDays : undefined;
+  return { file, ...(typeof v.generatedAt === "string" ? { generatedAt: v.generatedAt } : {}), ...(window !== undefined ? { expiringWithinDays: window } : {}), findings };
 }
 
 /**
@@ -116,6 +120,11 @@ export function compareWithBaseline(result: AuditResult, baseline: AuditBaseline
   };
   const clusters = result.clusters.map((c) => ({ ...c, findings: c.findings.map((f) => mark(c.id, f)) }));
   const registries = result.registries.map((r) => ({ ...r, findings: r.findings.map((f) => mark(undefined, f)) }));
+  const caveats: string[] = [];
+  const window = result.options.expiringWithinDays;
+  if (baseline.expiringWithinDays !== undefined && baseline.expiringWithinDays !== window) {
+    caveats.push(`the baseline used --expiring-within ${baseline.expiringWithinDays}, this run ${window}: SP_SECRET_EXPIRING findings may be new or gone because of that alone`);
+  }
   const resolved: ResolvedFinding[] = [];
   for (const [key, b] of before) {
     if (seen.has(key)) continue;
@@ -127,6 +136,13 @@ export function compareWithBaseline(result: AuditResult, baseline: AuditBaseline
     ...result,
     clusters,
     registries,
-    baseline: { file: baseline.file, ...(baseline.generatedAt ? { generatedAt: baseline.generatedAt } : {}), new: fresh, unchanged, resolved },
+    baseline: {
+      file: baseline.file,
+      ...(baseline.generatedAt ? { generatedAt: baseline.generatedAt } : {}),
+      new: fresh,
+      unchanged,
+      resolved,
+      ...(caveats.length > 0 ? { caveats } : {}),
+    },
   };
 }

@@ -73,6 +73,7 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
     const b = r.baseline;
     out.push(`Since the baseline (${b.file}${b.generatedAt ? `, audited ${b.generatedAt}` : ""}): ${paint("1", `${b.new} new`)}, ${b.resolved.length} gone, ${b.unchanged} unchanged; --fail-on counts only the new`);
   }
+  for (const c of r.baseline?.caveats ?? []) out.push(`Note: ${c}`);
   out.push("");
   if (r.baseline) out.push(...baselineSections(r, top));
 
