@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { CauseCode, Severity } from "../codes/causes.js";
 import type { Finding } from "../engine/types.js";
 import { failsAt, type AuditResult } from "./audit.js";
-import { BaselineError, compareWithBaseline, parseAuditBaseline } from "./baseline.js";
+import { BaselineError, compareWithBaseline, newFindings, parseAuditBaseline } from "./baseline.js";
 
 const REG = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
 const AKS1 = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks1";
@@ -160,4 +160,32 @@ describe("a baseline run with another --expiring-within is named as a caveat", (
   it("the same window: none", () => {
     assert.equal(compareWithBaseline(before, baselineOf(before)).baseline!.caveats, undefined);
   });
+});
+
+describe("newFindings lists each new finding once: cluster codes per cluster, registry-only codes per registry", () => {
+  const before = result([{ id: AKS1, name: "aks1", findings: [] }]);
+  const pullMissing = finding("RBAC_PULL_ROLE_MISSING", REG);
+  const cases: { name: string; now: AuditResult; expected: string[] }[] = [
+    {
+      name: "a registry code on two clusters and the registry: once, named by the registry",
+      now: result([{ id: AKS1, name: "aks1", findings: [pullMissing, admin] }, { id: AKS2, name: "aks2", findings: [pullMissing, admin] }], [admin]),
+      expected: ["cluster aks1 RBAC_PULL_ROLE_MISSING", "cluster aks2 RBAC_PULL_ROLE_MISSING", "registry acr1.azurecr.io CFG_ADMIN_USER_ENABLED"],
+    },
+    {
+      name: "a registry code only a cluster view found: still once, still named by the registry",
+      now: result([{ id: AKS1, name: "aks1", findings: [admin] }, { id: AKS2, name: "aks2", findings: [admin] }]),
+      expected: ["registry acr1.azurecr.io CFG_ADMIN_USER_ENABLED"],
+    },
+    {
+      name: "unchanged findings are not listed",
+      now: result([{ id: AKS1, name: "aks1", findings: [] }]),
+      expected: [],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const listed = newFindings(compareWithBaseline(c.now, baselineOf(before))).map((n) => `${n.kind} ${n.owner} ${n.finding.code}`);
+      assert.deepEqual(listed, c.expected);
+    });
+  }
 });

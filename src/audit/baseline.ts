@@ -146,3 +146,37 @@ export function compareWithBaseline(result: AuditResult, baseline: AuditBaseline
     },
   };
 }
+
+/** A finding the baseline did not have, with what it is about: a cluster (registry-only codes: the registry). */
+export interface NewFinding {
+  kind: "cluster" | "registry";
+  /** cluster name or registry login server */
+  owner: string;
+  ownerId: string;
+  finding: Finding;
+}
+
+/** The new findings of a compared result, each once: registry-only codes per registry (from the registry list, or from a
+ *  cluster's list when only a cluster view found one), the rest per cluster. */
+export function newFindings(result: Pick<AuditResult, "clusters" | "registries">): NewFinding[] {
+  const out: NewFinding[] = [];
+  const registryKeys = new Set<string>();
+  const registryById = new Map(result.registries.map((x) => [normId(x.id), x]));
+  const addRegistryFinding = (f: Finding, fallback: { owner: string; ownerId: string }) => {
+    const key = `${f.code}\u0000${normId(f.subject) || f.subject}`;
+    if (registryKeys.has(key)) return;
+    registryKeys.add(key);
+    const x = registryById.get(normId(f.subject));
+    out.push({ kind: "registry", owner: x?.loginServer ?? fallback.owner, ownerId: x?.id ?? fallback.ownerId, finding: f });
+  };
+  for (const x of result.registries) for (const f of x.findings) if (f.baselineState === "new") addRegistryFinding(f, { owner: x.loginServer, ownerId: x.id });
+  for (const c of result.clusters) {
+    for (const f of c.findings) {
+      if (f.baselineState !== "new") continue;
+      if (REGISTRY_CODE_SET.has(f.code)) addRegistryFinding(f, { owner: c.name, ownerId: c.id });
+      else out.push({ kind: "cluster", owner: c.name, ownerId: c.id, finding: f });
+    }
+  }
+  // clusters first, as the summary lists them
+  return [...out.filter((n) => n.kind === "cluster"), ...out.filter((n) => n.kind === "registry")];
+}

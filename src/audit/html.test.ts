@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { audit, type AuditResult, type ClusterAudit } from "./audit.js";
 import { credentialExpiries, type CredentialExpiry } from "./expiries.js";
+import { compareWithBaseline, newFindings, parseAuditBaseline } from "./baseline.js";
 import { credentialsToShow, renderAuditHtml, TIMELINE, timelineAxis, timelineX, type AuditHtmlInput } from "./html.js";
 import { CAUSES, type CauseCode, type Severity } from "../codes/causes.js";
 import { DOCS_BASE } from "../engine/evaluate.js";
@@ -311,5 +312,36 @@ describe("renderAuditHtml: credential timeline", () => {
     const none = sectionOf(renderAuditHtml(bigFleet(1, [])), "expiries");
     assert.match(none, /No service-principal cluster/);
     assert.equal(count(none, "<svg"), 0);
+  });
+});
+
+describe("renderAuditHtml: since the baseline", () => {
+  const base = fleet() as AuditResult;
+  // last night the fleet had none of tonight's findings but one that is gone now
+  const lastNight = { ...base, generatedAt: "2026-11-27T12:00:00Z", options: { expiringWithinDays: 14 }, clusters: base.clusters.map((c) => ({ ...c, findings: [] })), registries: base.registries.map((r) => ({ ...r, findings: [finding("CFG_ANONYMOUS_PULL_ENABLED", r.id)] })) };
+  const compared = compareWithBaseline(base, parseAuditBaseline(JSON.stringify(lastNight), `night-${HOSTILE}.json`));
+
+  it("has no baseline section without a baseline", () => {
+    const html = renderAuditHtml(fleet());
+    assert.doesNotMatch(html, /id="baseline"/);
+    assert.doesNotMatch(html, /Since the baseline/);
+  });
+
+  it("lists each new finding once, registry codes under the registry, and the gone ones, with the counts and the caveat", () => {
+    const html = renderAuditHtml({ ...compared, expiries: (base as AuditHtmlInput).expiries });
+    assert.match(html, /<li><a href="#baseline">Since the baseline<\/a><\/li>/);
+    const section = /<section id="baseline"[\s\S]*?<\/section>/.exec(html)?.[0] ?? "";
+    assert.ok(section !== "", "the section is there");
+    const fresh = newFindings(compared);
+    assert.ok(fresh.length >= 2, "the fleet has new cluster and registry findings");
+    const rows = [...section.matchAll(/<tr data-(cluster|registry)="[^"]*" data-code="([A-Z_]+)">/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(rows, fresh.map((n) => `${n.kind} ${n.finding.code}`));
+    assert.equal(rows.filter((r) => r === "registry CFG_ADMIN_USER_ENABLED").length, 1, "a registry code once, though every paired cluster lists it");
+    assert.match(section, /<caption>Gone since the baseline<\/caption>[\s\S]*CFG_ANONYMOUS_PULL_ENABLED/);
+    assert.match(section, new RegExp(`${compared.baseline!.new} new, 1 gone, 0 unchanged`));
+    assert.match(section, /<p class="caveat">the baseline used --expiring-within 14, this run 30/);
+    assert.match(html, /<dt>Since the baseline<\/dt><dd>\d+ new, 1 gone, 0 unchanged/);
+    // the baseline's file name is text, never markup
+    assert.doesNotMatch(html, /<script>window\.pwned/);
   });
 });

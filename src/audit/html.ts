@@ -13,6 +13,7 @@ import { plural } from "../reporters/text.js";
 import type { AuditResult, ClusterAudit, RegistryAudit } from "./audit.js";
 import type { CredentialExpiry } from "./expiries.js";
 import { unknownGroups } from "./render.js";
+import { newFindings } from "./baseline.js";
 
 /** The audit result, with the credential list the audit carries (optional until every producer sets it). */
 /** An audit result; `expiries` may be absent in results saved by older versions. */
@@ -27,6 +28,8 @@ export interface AuditHtmlOptions {
   maxCredentials?: number;
   /** rows of the registry findings table (default 500) */
   maxRegistryFindings?: number;
+  /** rows of each since-the-baseline table (default 500) */
+  maxBaselineFindings?: number;
 }
 
 const DAY = 86_400_000;
@@ -231,6 +234,47 @@ function clustersSection(r: AuditHtmlInput, ranked: readonly { c: ClusterAudit; 
   }
   if (clean > 0) body.push(`<p class="muted" id="clean-clusters">${plural(clean, "cluster")} without findings.</p>`);
   return section("clusters", "Worst clusters", body.filter((s) => s !== ""));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Since the baseline (audit --baseline)
+// ---------------------------------------------------------------------------------------------------------
+
+function baselineSection(r: AuditHtmlInput, urls: Map<string, string>, max: number): string {
+  const b = r.baseline;
+  if (!b) return "";
+  const fresh = newFindings(r);
+  const body: string[] = [`<p class="muted">${escapeHtml(`Compared with ${b.file}${b.generatedAt ? `, audited ${b.generatedAt}` : ""}: ${b.new} new, ${b.resolved.length} gone, ${b.unchanged} unchanged. --fail-on counts only the new.`)}</p>`];
+  for (const c of b.caveats ?? []) body.push(`<p class="caveat">${safeLine(c)}</p>`);
+  if (fresh.length === 0) body.push(`<p class="muted">Nothing new since the baseline.</p>`);
+  else {
+    const rows = fresh.slice(0, max).map(({ kind, owner, ownerId, finding: f }) => {
+      const fix = f.remediation[0];
+      return `<tr data-${kind}="${safeLine(ownerId)}" data-code="${safeLine(f.code)}"><th scope="row">${safeLine(owner)}</th><td>${severityBadge(f.severity)} ${codeLink(f.code, urls)}</td><td><span class="title">${safeLine(f.title)}</span><br><code class="id">${safeLine(f.subject)}</code></td><td>${fix !== undefined ? `<code class="fix">${safeLine(fix)}</code>` : ""}</td></tr>`;
+    });
+    body.push(
+      `<table class="baseline-new">`,
+      `<caption>New since the baseline</caption>`,
+      `<thead><tr><th scope="col">Cluster or registry</th><th scope="col">Code</th><th scope="col">Finding</th><th scope="col">First fix</th></tr></thead>`,
+      `<tbody>`,
+      ...rows,
+      `</tbody></table>`,
+      moreNote(Math.min(max, fresh.length), fresh.length, "new findings", "--format json or csv lists every one"),
+    );
+  }
+  if (b.resolved.length > 0) {
+    const rows = b.resolved.slice(0, max).map((g) => `<tr><th scope="row">${safeLine(g.clusterName ?? g.cluster ?? "(registry)")}</th><td>${severityBadge(g.severity)} ${codeLink(g.code, urls)}</td><td><span class="title">${safeLine(g.title)}</span><br><code class="id">${safeLine(g.subject)}</code></td></tr>`);
+    body.push(
+      `<table class="baseline-gone">`,
+      `<caption>Gone since the baseline</caption>`,
+      `<thead><tr><th scope="col">Cluster</th><th scope="col">Code</th><th scope="col">Finding</th></tr></thead>`,
+      `<tbody>`,
+      ...rows,
+      `</tbody></table>`,
+      moreNote(Math.min(max, b.resolved.length), b.resolved.length, "gone findings", "--format json lists every one"),
+    );
+  }
+  return section("baseline", "Since the baseline", body.filter((s) => s !== ""));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -538,6 +582,7 @@ svg.bar rect { fill: var(--info); }
 svg.bar rect.bar-error { fill: var(--fail); }
 svg.bar rect.bar-warning { fill: var(--warning); }
 .more { font-weight: 600; }
+.caveat { font-weight: 600; }
 .timeline-wrap { overflow-x: auto; margin: 0.5rem 0 1rem; }
 svg.timeline { display: block; min-width: 44rem; height: auto; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; }
 svg.timeline text { fill: var(--fg); font-size: 12px; }
@@ -576,6 +621,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
   const maxRegistries = options.maxRegistries ?? 200;
   const maxCredentials = options.maxCredentials ?? 60;
   const maxRegistryFindings = options.maxRegistryFindings ?? 500;
+  const maxBaselineFindings = options.maxBaselineFindings ?? 500;
 
   const names = new Map(result.clusters.map((c) => [c.id, c.name]));
   const nameOf = (id: string) => names.get(id) ?? id.split("/").pop() ?? id;
@@ -590,6 +636,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
     ...pageHead(CSS, result.tool.version, `pulldoctor audit: ${plural(sev.error, "error")}, ${plural(sev.warning, "warning")} on ${plural(result.summary.clusters, "cluster")}`),
     headerHtml(result, withFindings),
     `<nav class="toc" aria-label="Sections"><ul>`,
+    ...(result.baseline ? [`<li><a href="#baseline">Since the baseline</a></li>`] : []),
     `<li><a href="#codes">Findings by code</a></li>`,
     `<li><a href="#clusters">Worst clusters</a></li>`,
     `<li><a href="#unpullable">Registries no cluster can pull from</a></li>`,
@@ -598,6 +645,7 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
     `<li><a href="#unknown">Checks that could not be made</a></li>`,
     `</ul></nav>`,
     `<main>`,
+    baselineSection(result, urls, maxBaselineFindings),
     codesSection(result, urls),
     clustersSection(result, ranked, maxClusters),
     nobodySection(result, nameOf, maxRegistries),
@@ -609,5 +657,5 @@ export function renderAuditHtml(result: AuditHtmlInput, options: AuditHtmlOption
     `</body>`,
     `</html>`,
   ];
-  return page.join("\n") + "\n";
+  return page.filter((line) => line !== "").join("\n") + "\n";
 }

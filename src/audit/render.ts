@@ -3,9 +3,8 @@
 import { CAUSES, type CauseCode, type Severity } from "../codes/causes.js";
 import { REPORT_SCHEMA_VERSION, type Finding, type Report } from "../engine/types.js";
 import type { AuditResult, ClusterAudit } from "./audit.js";
-import { allFindings, REGISTRY_CODES } from "./audit.js";
-
-const REGISTRY_CODE_SET = new Set<string>(REGISTRY_CODES);
+import { allFindings } from "./audit.js";
+import { newFindings } from "./baseline.js";
 
 export const AUDIT_FORMATS = ["terminal", "json", "csv"] as const;
 
@@ -126,20 +125,10 @@ export function renderAuditTerminal(r: AuditResult, opts: AuditTerminalOptions =
 /** New findings (once each, as the summary counts them) and the baseline's findings that are gone, `top` of each. */
 function baselineSections(r: AuditResult, top: number): string[] {
   const out: string[] = [];
-  const fresh: string[][] = [];
-  const listed = new Set<string>();
-  const add = (owner: string, f: Finding) => {
-    if (f.baselineState !== "new") return;
-    const key = `${owner}\u0000${f.code}\u0000${f.subject}`;
-    if (listed.has(key)) return;
-    listed.add(key);
-    fresh.push([owner, f.severity, f.code, f.subject]);
-  };
-  for (const c of r.clusters) for (const f of c.findings) if (!REGISTRY_CODE_SET.has(f.code)) add(c.name, f);
-  for (const x of r.registries) for (const f of x.findings) add(x.loginServer, f);
+  const fresh = newFindings(r);
   if (fresh.length > 0) {
     out.push(`New since the baseline (${fresh.length}${fresh.length > top ? `, first ${top} shown` : ""}):`);
-    out.push(table([["cluster or registry", "severity", "code", "subject"], ...fresh.slice(0, top)], ["l", "l", "l", "l"]));
+    out.push(table([["cluster or registry", "severity", "code", "subject"], ...fresh.slice(0, top).map((n) => [n.owner, n.finding.severity, n.finding.code, n.finding.subject])], ["l", "l", "l", "l"]));
     out.push("");
   }
   const gone = r.baseline?.resolved ?? [];
