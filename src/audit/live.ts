@@ -204,7 +204,7 @@ async function withRetry<T>(ctx: Ctx, what: string, call: () => Promise<T>): Pro
 }
 
 /** Every row of one query over the scope, page by page; pages are handed to `onPage` as Resource Graph documents. */
-export async function queryAll(graph: ResourceGraph, name: string, query: string, scope: LiveAuditScope, ctx: Ctx, onPage: (doc: object, index: number) => void): Promise<number> {
+export async function queryAll(graph: ResourceGraph, name: string, query: Pick<FleetQuery, "kql" | "aboveAndBelow">, scope: LiveAuditScope, ctx: Ctx, onPage: (doc: object, index: number) => void): Promise<number> {
   const scopes: Omit<ResourceGraphRequest, "query" | "options">[] = [];
   if (scope.managementGroups?.length) scopes.push({ managementGroups: scope.managementGroups });
   for (let i = 0; i < (scope.subscriptions?.length ?? 0); i += SUBSCRIPTIONS_PER_REQUEST) scopes.push({ subscriptions: scope.subscriptions!.slice(i, i + SUBSCRIPTIONS_PER_REQUEST) });
@@ -220,8 +220,8 @@ export async function queryAll(graph: ResourceGraph, name: string, query: string
         await ctx.sleep(ctx.quotaWaitMs);
         ctx.quotaWaitMs = undefined;
       }
-      const options: ResourceGraphRequest["options"] = { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}), ...(FLEET_QUERIES[name]?.aboveAndBelow ? { authorizationScopeFilter: "AtScopeAboveAndBelow" as const } : {}) };
-      const request: ResourceGraphRequest = { query, ...s, options };
+      const options: ResourceGraphRequest["options"] = { top: ctx.pageSize, resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}), ...(query.aboveAndBelow ? { authorizationScopeFilter: "AtScopeAboveAndBelow" as const } : {}) };
+      const request: ResourceGraphRequest = { query: query.kql, ...s, options };
       const page = await withRetry(ctx, name, () => graph(request));
       rows += page.data.length;
       ctx.onProgress?.({ step: name, pages: index + 1, rows });
@@ -328,8 +328,8 @@ export async function collectFleet(clients: { resourceGraph: ResourceGraph; grap
   const assignments: { scope: string; principalId: string }[] = [];
   const subscriptionsSeen = new Set<string>();
   const emptyQueries: string[] = [];
-  for (const [name, { kql }] of Object.entries(FLEET_QUERIES)) {
-    const rows = await queryAll(clients.resourceGraph, name, kql, scope, ctx, (doc, i) => {
+  for (const [name, query] of Object.entries(FLEET_QUERIES)) {
+    const rows = await queryAll(clients.resourceGraph, name, query, scope, ctx, (doc, i) => {
       for (const row of (doc as { data: Row[] }).data) {
         if (name === "clusters") {
           const cid = row.properties?.servicePrincipalProfile?.clientId;

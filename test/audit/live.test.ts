@@ -128,7 +128,7 @@ test("a throttled query is retried a bounded number of times, and each wait is c
   const graph = sdkGraph(seen, { alwaysThrottle: true, retryAfter: "3600" });
   const ctx = { pageSize: 1000, maxRetries: 3, maxWaitMs: 10_000, sleep: async (ms: number) => void sleeps.push(ms), stats: { requests: 0, throttled: 0, waitedMs: 0, pages: {} } };
   await assert.rejects(
-    queryAll(graph, "clusters", "resources | where type =~ 'microsoft.containerservice/managedclusters' | project id", { subscriptions: [SUB] }, ctx, () => assert.fail("no page expected")),
+    queryAll(graph, "clusters", { kql: "resources | where type =~ 'microsoft.containerservice/managedclusters' | project id" }, { subscriptions: [SUB] }, ctx, () => assert.fail("no page expected")),
     (e: unknown) => e instanceof ResourceGraphHttpError && e.status === 429,
   );
   assert.equal(seen.length, 3, "three attempts, then the 429 is reported");
@@ -143,7 +143,7 @@ test("more than 300 subscriptions are queried in batches of at most 300", async 
   };
   const subs = Array.from({ length: 650 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
   const ctx = { pageSize: 1000, maxRetries: 3, maxWaitMs: 1000, sleep: async () => {}, stats: { requests: 0, throttled: 0, waitedMs: 0, pages: {} } };
-  await queryAll(graph, "x", "resources | project id", { subscriptions: subs }, ctx, () => {});
+  await queryAll(graph, "x", { kql: "resources | project id" }, { subscriptions: subs }, ctx, () => {});
   assert.deepEqual(requests.map((r) => r?.length), [300, 300, 50]);
   assert.deepEqual(requests.flat(), subs);
 });
