@@ -29,12 +29,12 @@ export default defineRule({
   check(ctx) {
     const out: Outcome[] = [];
     const all = factValue(ctx.snapshot.roleAssignments) ?? [];
+    const covers = coversIn(ctx.snapshot);
     for (const cluster of clusters(ctx)) {
       const principal = identityAnalysis(ctx, cluster).principal;
       // Without the object id the principal's assignments cannot be picked out: say so rather than pass.
       if (!principal.objectId) { out.push({ kind: "unknown", check: `${principal.label} holds only what pulling needs`, subject: cluster.id, reason: "the pulling principal's object id is not in the evidence" }); continue; }
       const { resolved } = resolveGrants(ctx.snapshot, assignmentsOf(all, principal.objectId));
-      const covers = coversIn(ctx.snapshot);
       for (const target of registryTargets(ctx)) {
         const reg = target.registry;
         const covering = resolved.filter((g) => covers(g.assignment.scope, reg.id));
