@@ -34,6 +34,16 @@ const AUDIT_CODE_SET = new Set<string>(AUDIT_CODES);
 export const REGISTRY_CODES: readonly CauseCode[] = ["CFG_ADMIN_USER_ENABLED", "CFG_ANONYMOUS_PULL_ENABLED", "RBAC_ORPHANED_ASSIGNMENT", "CFG_SKU_FEATURE_MISMATCH"];
 const REGISTRY_CODE_SET = new Set<string>(REGISTRY_CODES);
 
+/** Is this code about a registry alone (reported once per registry, whichever clusters list it)? */
+export function isRegistryOnlyCode(code: string): boolean {
+  return REGISTRY_CODE_SET.has(code);
+}
+
+/** What makes two registry-only findings one: the code and the registry (ids compared case-insensitively). */
+export function registryFindingKey(f: Pick<Finding, "code" | "subject">): string {
+  return `${f.code}\u0000${normId(f.subject) || f.subject}`;
+}
+
 export const AUDIT_RULES: readonly Rule[] = RULES.filter((r) => r.codes.some((c) => AUDIT_CODE_SET.has(c)));
 const REGISTRY_RULES: readonly Rule[] = AUDIT_RULES.filter((r) => r.codes.every((c) => REGISTRY_CODE_SET.has(c)));
 /** The rule whose pass outcomes are the pull verdicts of the cluster's pairs. */
@@ -433,7 +443,7 @@ export function audit(snapshot: Snapshot, options: Partial<AuditOptions> = {}): 
   const registryFindings = new Map<string, Finding>();
   // registry-only codes: once per registry, whether a cluster view or the registry pass found them
   for (const f of [...[...reg.values()].flatMap((r) => r.findings), ...clusters.flatMap((c) => c.findings.filter((x) => REGISTRY_CODE_SET.has(x.code)))]) {
-    const key = `${f.code}\u0000${normId(f.subject) || f.subject}`;
+    const key = registryFindingKey(f);
     const prev = registryFindings.get(key);
     if (!prev || SEVERITY_RANK[f.severity] < SEVERITY_RANK[prev.severity]) registryFindings.set(key, f);
   }

@@ -3,7 +3,8 @@
 import type { CauseCode, Severity } from "../codes/causes.js";
 import type { Finding } from "../engine/types.js";
 import { normId } from "../snapshot/ids.js";
-import { AUDIT_SCHEMA_VERSION, REGISTRY_CODES, type AuditResult } from "./audit.js";
+import { isObj } from "../evidence/util.js";
+import { AUDIT_SCHEMA_VERSION, isRegistryOnlyCode, registryFindingKey, type AuditResult } from "./audit.js";
 
 export type BaselineState = "new" | "unchanged";
 
@@ -39,19 +40,15 @@ export interface AuditBaseline {
 
 export class BaselineError extends Error {}
 
-const REGISTRY_CODE_SET = new Set<string>(REGISTRY_CODES);
-
 /**
  * What makes two findings of two runs the same finding: the cluster (none for registry-only codes, reported once per
  * registry however many clusters pull from it), the rule, the code and the subject. Ids compare case-insensitively, as
  * ARM does. Messages and evidence are left out: they carry dates and counts that change from night to night.
  */
 function identity(cluster: string | undefined, f: Pick<Finding, "code" | "subject" | "rule">): string {
-  const owner = REGISTRY_CODE_SET.has(f.code) ? "" : normId(cluster) || (cluster ?? "");
+  const owner = isRegistryOnlyCode(f.code) ? "" : normId(cluster) || (cluster ?? "");
   return `${owner}\u0000${f.rule}\u0000${f.code}\u0000${normId(f.subject) || f.subject}`;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Check that `text` is an earlier `pulldoctor audit --format json` result and keep its findings; a BaselineError names the file otherwise. */
 export function parseAuditBaseline(text: string, file: string): AuditBaseline {
@@ -128,7 +125,7 @@ export function compareWithBaseline(result: AuditResult, baseline: AuditBaseline
   const resolved: ResolvedFinding[] = [];
   for (const [key, b] of before) {
     if (seen.has(key)) continue;
-    const registryOnly = REGISTRY_CODE_SET.has(b.finding.code);
+    const registryOnly = isRegistryOnlyCode(b.finding.code);
     const owner = registryOnly || b.cluster === undefined ? {} : { cluster: b.cluster, ...(b.clusterName ? { clusterName: b.clusterName } : {}) };
     resolved.push({ ...owner, code: b.finding.code, severity: b.finding.severity, subject: b.finding.subject, title: b.finding.title });
   }
@@ -163,7 +160,7 @@ export function newFindings(result: Pick<AuditResult, "clusters" | "registries">
   const registryKeys = new Set<string>();
   const registryById = new Map(result.registries.map((x) => [normId(x.id), x]));
   const addRegistryFinding = (f: Finding, fallback: { owner: string; ownerId: string }) => {
-    const key = `${f.code}\u0000${normId(f.subject) || f.subject}`;
+    const key = registryFindingKey(f);
     if (registryKeys.has(key)) return;
     registryKeys.add(key);
     const x = registryById.get(normId(f.subject));
@@ -173,7 +170,7 @@ export function newFindings(result: Pick<AuditResult, "clusters" | "registries">
   for (const c of result.clusters) {
     for (const f of c.findings) {
       if (f.baselineState !== "new") continue;
-      if (REGISTRY_CODE_SET.has(f.code)) addRegistryFinding(f, { owner: c.name, ownerId: c.id });
+      if (isRegistryOnlyCode(f.code)) addRegistryFinding(f, { owner: c.name, ownerId: c.id });
       else out.push({ kind: "cluster", owner: c.name, ownerId: c.id, finding: f });
     }
   }
