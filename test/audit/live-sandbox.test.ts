@@ -2,7 +2,7 @@
 // the CLI, against the HTTPS sandbox serving Resource Graph (paged with $skipToken, one page throttled) and `$batch`.
 // The live audit must find what `audit --evidence` finds in the same folder, reading only.
 
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { startSandbox, type Fault, type RecordedRequest, type Sandbox } from "..
 import { loadScenario } from "../../src/sandbox/scenario.js";
 import { parseQuery, resourceGraphEndpoint } from "../../src/sandbox/resource-graph.js";
 import { alternateKeyLookup, answerBatch } from "../../src/sandbox/graph-batch.js";
-import type { AuditResult } from "../../src/audit/audit.js";
+import type { AuditResult, ClusterAudit } from "../../src/audit/audit.js";
 
 const NOW = "2026-11-28T12:00:00Z";
 const DEMO = join(repoRoot(), "examples", "demo-broken-cluster");
@@ -165,33 +165,31 @@ test("a Resource Graph that stays throttled: bounded retries with capped waits, 
   });
 });
 
-test("Microsoft Graph refusing the lookups: the audit still runs, the failed lookups are reported and become unknowns", async (t) => {
+/** A live audit of a shared scenario with one kind of read answering 403: the run must go on (not exit 2); `check` gets its stderr and the one cluster. */
+async function auditRefusing(t: TestContext, scenario: string, match: string, check: (stderr: string, cluster: ClusterAudit) => void): Promise<void> {
   const shared = requireShared(t);
   if (!shared) return;
-  await withSandbox(join(shared, "scenarios", "practices-only"), [{ match: "/v1.0/$batch", kind: "status", status: 403 }], async (sb) => {
+  await withSandbox(join(shared, "scenarios", scenario), [{ match, kind: "status", status: 403 }], async (sb) => {
     const r = await liveAudit(sb, ["--subscription", sb.subscriptionId]);
     assert.notEqual(r.code, 2, r.stderr);
-    assert.match(r.stderr, /Graph GET \/servicePrincipals\(appId='[0-9a-f-]+'\): HTTP 403 Authorization_RequestDenied/);
-    const result = JSON.parse(r.stdout) as AuditResult;
-    const cluster = result.clusters[0]!;
+    check(r.stderr, (JSON.parse(r.stdout) as AuditResult).clusters[0]!);
+  });
+}
+
+test("Microsoft Graph refusing the lookups: the audit still runs, the failed lookups are reported and become unknowns", (t) =>
+  auditRefusing(t, "practices-only", "/v1.0/$batch", (stderr, cluster) => {
+    assert.match(stderr, /Graph GET \/servicePrincipals\(appId='[0-9a-f-]+'\): HTTP 403 Authorization_RequestDenied/);
     assert.ok(!cluster.findings.some((f) => f.code === "SP_SECRET_EXPIRING"), "no credential verdict without the application");
     assert.ok(cluster.unknown.some((u) => u.rule === "sp-secret-expired"), "the expiry check is reported as not decidable");
     assert.ok(cluster.findings.some((f) => f.code === "CFG_ADMIN_USER_ENABLED"), "what Resource Graph alone decides is still reported");
-  });
-});
+  }));
 
-test("ARM refusing the deny assignments: the run goes on, says which read failed, and the deny check is unknown instead of passed", async (t) => {
-  const shared = requireShared(t);
-  if (!shared) return;
-  await withSandbox(join(shared, "scenarios", "deny-assignment-blocks-pull"), [{ match: "/providers/Microsoft.Authorization/denyAssignments", kind: "status", status: 403 }], async (sb) => {
-    const r = await liveAudit(sb, ["--subscription", sb.subscriptionId]);
-    assert.notEqual(r.code, 2, r.stderr);
-    assert.match(r.stderr, /denyAssignments\.json: GET \/subscriptions\/[0-9a-f-]+\/providers\/Microsoft\.Authorization\/denyAssignments: .*403/);
-    const cluster = (JSON.parse(r.stdout) as AuditResult).clusters[0]!;
+test("ARM refusing the deny assignments: the run goes on, says which read failed, and the deny check is unknown instead of passed", (t) =>
+  auditRefusing(t, "deny-assignment-blocks-pull", "/providers/Microsoft.Authorization/denyAssignments", (stderr, cluster) => {
+    assert.match(stderr, /denyAssignments\.json: GET \/subscriptions\/[0-9a-f-]+\/providers\/Microsoft\.Authorization\/denyAssignments: .*403/);
     assert.ok(!cluster.findings.some((f) => f.code === "RBAC_DENY_ASSIGNMENT"), "no deny verdict without the deny assignments");
     assert.ok(cluster.unknown.some((u) => u.rule === "rbac-deny-assignment"), cluster.unknown.map((u) => u.rule).join());
-  });
-});
+  }));
 
 test("usage errors are one line, exit 2", async () => {
   const cases: [string[], RegExp][] = [
